@@ -44,7 +44,9 @@ export const isManifestMediaType = (m: string | undefined): boolean =>
   m === MediaType.ImageManifest || m === MediaType.DockerManifest;
 
 export const isSchema1MediaType = (m: string | undefined): boolean =>
-  m === MediaType.DockerSchema1Manifest || m === MediaType.DockerSchema1SignedManifest || m === 'application/json';
+  m === MediaType.DockerSchema1Manifest ||
+  m === MediaType.DockerSchema1SignedManifest ||
+  m === 'application/json';
 
 export type LayerCompression = 'none' | 'gzip' | 'zstd';
 

@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { digestOf, isImageSpecError, MediaType, parseDescriptor, parseImageConfig, parseIndex, parseManifest, parseManifestOrIndex } from '../src/index.js';
+import {
+  digestOf,
+  isImageSpecError,
+  MediaType,
+  parseDescriptor,
+  parseImageConfig,
+  parseIndex,
+  parseManifest,
+  parseManifestOrIndex,
+} from '../src/index.js';
 import { imageSpecExamples } from './spec-files.js';
 
 const examples = imageSpecExamples();
@@ -81,22 +90,106 @@ describe('parseManifest', () => {
   });
 
   const cases: Array<[string, (m: Record<string, any>) => void, string]> = [
-    ['a config media type that is not a media type', (m) => (m.config.mediaType = 'invalid'), 'config.mediaType'],
-    ['a negative size', (m) => (m.layers[0].size = -1), 'layers[0].size'],
-    ['a fractional size', (m) => (m.layers[0].size = 1.5), 'layers[0].size'],
-    ['a size given as a string', (m) => (m.layers[0].size = '12'), 'layers[0].size'],
-    ['an unknown digest algorithm', (m) => (m.config.digest = `md5:${'a'.repeat(32)}`), 'config.digest'],
-    ['upper-case hex', (m) => (m.config.digest = `sha256:${'A'.repeat(64)}`), 'config.digest'],
+    [
+      'a config media type that is not a media type',
+      (m) => {
+        m.config.mediaType = 'invalid';
+      },
+      'config.mediaType',
+    ],
+    [
+      'a negative size',
+      (m) => {
+        m.layers[0].size = -1;
+      },
+      'layers[0].size',
+    ],
+    [
+      'a fractional size',
+      (m) => {
+        m.layers[0].size = 1.5;
+      },
+      'layers[0].size',
+    ],
+    [
+      'a size given as a string',
+      (m) => {
+        m.layers[0].size = '12';
+      },
+      'layers[0].size',
+    ],
+    [
+      'an unknown digest algorithm',
+      (m) => {
+        m.config.digest = `md5:${'a'.repeat(32)}`;
+      },
+      'config.digest',
+    ],
+    [
+      'upper-case hex',
+      (m) => {
+        m.config.digest = `sha256:${'A'.repeat(64)}`;
+      },
+      'config.digest',
+    ],
     ['a missing config', (m) => delete m.config, 'config'],
-    ['layers that are not an array', (m) => (m.layers = {}), 'layers'],
-    ['no layers in an OCI manifest', (m) => (m.layers = []), 'layers'],
-    ['schemaVersion 3', (m) => (m.schemaVersion = 3), 'schemaVersion'],
+    [
+      'layers that are not an array',
+      (m) => {
+        m.layers = {};
+      },
+      'layers',
+    ],
+    [
+      'no layers in an OCI manifest',
+      (m) => {
+        m.layers = [];
+      },
+      'layers',
+    ],
+    [
+      'schemaVersion 3',
+      (m) => {
+        m.schemaVersion = 3;
+      },
+      'schemaVersion',
+    ],
     ['a missing schemaVersion', (m) => delete m.schemaVersion, 'schemaVersion'],
-    ['a non-string annotation', (m) => (m.annotations = { a: 1 }), 'annotations.a'],
-    ['a bad URL', (m) => (m.layers[0].urls = ['not a url']), 'layers[0].urls[0]'],
-    ['embedded data that does not match the digest', (m) => (m.config.data = 'e30='), 'config.data'],
-    ['an index media type', (m) => (m.mediaType = MediaType.ImageIndex), 'mediaType'],
-    ['an unknown media type', (m) => (m.mediaType = 'application/vnd.example+json'), 'mediaType'],
+    [
+      'a non-string annotation',
+      (m) => {
+        m.annotations = { a: 1 };
+      },
+      'annotations.a',
+    ],
+    [
+      'a bad URL',
+      (m) => {
+        m.layers[0].urls = ['not a url'];
+      },
+      'layers[0].urls[0]',
+    ],
+    [
+      'embedded data that does not match the digest',
+      (m) => {
+        m.config.data = 'e30=';
+      },
+      'config.data',
+    ],
+    [
+      'an index media type',
+      (m) => {
+        m.mediaType = MediaType.ImageIndex;
+      },
+      'mediaType',
+    ],
+    [
+      'an unknown media type',
+      (m) => {
+        m.mediaType = 'application/vnd.example+json';
+      },
+      'mediaType',
+    ],
   ];
   for (const [what, mutate, field] of cases) {
     it(`refuses ${what}`, () => {
@@ -121,11 +214,23 @@ describe('parseManifest', () => {
   });
 
   it('refuses Docker schema1 with its own code', () => {
-    const schema1 = { schemaVersion: 1, name: 'library/busybox', tag: 'latest', architecture: 'amd64', fsLayers: [] };
+    const schema1 = {
+      schemaVersion: 1,
+      name: 'library/busybox',
+      tag: 'latest',
+      architecture: 'amd64',
+      fsLayers: [],
+    };
     const err = expectCode(() => parseManifest(schema1), 'ERR_SCHEMA1_UNSUPPORTED');
     expect(err.message).toMatch(/schema1/);
-    expectCode(() => parseManifest({ ...validManifest, mediaType: MediaType.DockerSchema1SignedManifest }), 'ERR_SCHEMA1_UNSUPPORTED');
-    expectCode(() => parseManifestOrIndex(JSON.stringify(schema1), MediaType.DockerSchema1SignedManifest), 'ERR_SCHEMA1_UNSUPPORTED');
+    expectCode(
+      () => parseManifest({ ...validManifest, mediaType: MediaType.DockerSchema1SignedManifest }),
+      'ERR_SCHEMA1_UNSUPPORTED',
+    );
+    expectCode(
+      () => parseManifestOrIndex(JSON.stringify(schema1), MediaType.DockerSchema1SignedManifest),
+      'ERR_SCHEMA1_UNSUPPORTED',
+    );
   });
 });
 
@@ -134,8 +239,18 @@ describe('parseIndex', () => {
     schemaVersion: 2,
     mediaType: MediaType.DockerManifestList,
     manifests: [
-      { mediaType: MediaType.DockerManifest, digest: D('1'), size: 528, platform: { architecture: 'amd64', os: 'linux' } },
-      { mediaType: MediaType.DockerManifest, digest: D('2'), size: 528, platform: { architecture: 'arm', os: 'linux', variant: 'v7' } },
+      {
+        mediaType: MediaType.DockerManifest,
+        digest: D('1'),
+        size: 528,
+        platform: { architecture: 'amd64', os: 'linux' },
+      },
+      {
+        mediaType: MediaType.DockerManifest,
+        digest: D('2'),
+        size: 528,
+        platform: { architecture: 'arm', os: 'linux', variant: 'v7' },
+      },
     ],
   };
   it('accepts a Docker manifest list', () => {
@@ -168,7 +283,13 @@ describe('parseImageConfig', () => {
   const config = {
     architecture: 'amd64',
     os: 'linux',
-    config: { Env: ['PATH=/bin'], Cmd: ['sh'], Entrypoint: null, ExposedPorts: { '80/tcp': {} }, Labels: { a: 'b' } },
+    config: {
+      Env: ['PATH=/bin'],
+      Cmd: ['sh'],
+      Entrypoint: null,
+      ExposedPorts: { '80/tcp': {} },
+      Labels: { a: 'b' },
+    },
     rootfs: { type: 'layers', diff_ids: [D('d')] },
     history: [{ created: '2024-01-01T00:00:00Z', created_by: 'x', empty_layer: false }],
   };
@@ -200,7 +321,12 @@ describe('parseImageConfig', () => {
 
 describe('parseDescriptor', () => {
   it('accepts artifactType and platform, refuses a missing digest', () => {
-    const d = { mediaType: MediaType.ImageManifest, digest: D('e'), size: 1, artifactType: 'application/vnd.example.sbom.v1' };
+    const d = {
+      mediaType: MediaType.ImageManifest,
+      digest: D('e'),
+      size: 1,
+      artifactType: 'application/vnd.example.sbom.v1',
+    };
     expect(parseDescriptor(d).artifactType).toBe('application/vnd.example.sbom.v1');
     const { digest: _d, ...noDigest } = d;
     expectCode(() => parseDescriptor(noDigest), 'ERR_DESCRIPTOR_INVALID', 'digest');

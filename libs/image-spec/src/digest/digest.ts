@@ -26,15 +26,23 @@ export function parseDigest(value: unknown, field?: string): ParsedDigest {
   const algorithm = m[1]!;
   const hex = m[2]!;
   if (!Object.hasOwn(DIGEST_ALGORITHMS, algorithm)) {
-    throw new ImageSpecError('ERR_DIGEST_UNSUPPORTED', `unsupported digest algorithm ${JSON.stringify(algorithm)}`, {
-      field,
-    });
+    throw new ImageSpecError(
+      'ERR_DIGEST_UNSUPPORTED',
+      `unsupported digest algorithm ${JSON.stringify(algorithm)}`,
+      {
+        field,
+      },
+    );
   }
   const length = DIGEST_ALGORITHMS[algorithm as DigestAlgorithm];
   if (hex.length !== length || !/^[a-f0-9]+$/.test(hex)) {
-    throw new ImageSpecError('ERR_DIGEST_INVALID', `not a valid ${algorithm} digest: ${JSON.stringify(value)}`, {
-      field,
-    });
+    throw new ImageSpecError(
+      'ERR_DIGEST_INVALID',
+      `not a valid ${algorithm} digest: ${JSON.stringify(value)}`,
+      {
+        field,
+      },
+    );
   }
   return { algorithm: algorithm as DigestAlgorithm, hex };
 }

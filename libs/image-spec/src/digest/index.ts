@@ -8,4 +8,9 @@ export {
   parseDigest,
   toDigest,
 } from './digest.js';
-export { createDigestVerifier, DigestCalculator, DigestVerifier, type VerifyExpectation } from './verifier.js';
+export {
+  createDigestVerifier,
+  DigestCalculator,
+  DigestVerifier,
+  type VerifyExpectation,
+} from './verifier.js';

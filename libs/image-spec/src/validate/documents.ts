@@ -24,7 +24,12 @@ export const manifestSchema = z
     // The OCI schema wants at least one layer; Docker writes layer-less images
     // (FROM scratch plus metadata), so an empty list is accepted for schema2 only.
     if (ctx.value.layers.length === 0 && ctx.value.mediaType !== MediaType.DockerManifest) {
-      ctx.issues.push({ code: 'custom', input: ctx.value.layers, path: ['layers'], message: 'must list at least one layer' });
+      ctx.issues.push({
+        code: 'custom',
+        input: ctx.value.layers,
+        path: ['layers'],
+        message: 'must list at least one layer',
+      });
     }
   }) as unknown as z.ZodType<ImageManifest>;
 
@@ -53,9 +58,11 @@ const containerConfig = z.looseObject({
   ArgsEscaped: z.boolean({ error: 'must be a boolean' }).optional(),
 }) as unknown as z.ZodType<ContainerConfig>;
 
-const rfc3339 = z.string({ error: 'must be an RFC 3339 date-time string' }).refine((s) => !Number.isNaN(Date.parse(s)), {
-  error: (i) => `not an RFC 3339 date-time: ${JSON.stringify(i.input)}`,
-});
+const rfc3339 = z
+  .string({ error: 'must be an RFC 3339 date-time string' })
+  .refine((s) => !Number.isNaN(Date.parse(s)), {
+    error: (i) => `not an RFC 3339 date-time: ${JSON.stringify(i.input)}`,
+  });
 
 export const imageConfigSchema = z.looseObject({
   created: rfc3339.optional(),

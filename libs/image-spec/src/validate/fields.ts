@@ -28,7 +28,9 @@ export const sizeField = z
 
 export const stringMap = z.record(z.string(), z.string({ error: 'annotation values must be strings' }));
 
-export const stringList = z.array(z.string({ error: 'must be a string' }), { error: 'must be an array of strings' });
+export const stringList = z.array(z.string({ error: 'must be a string' }), {
+  error: 'must be an array of strings',
+});
 
 export const platformField: z.ZodType<Platform> = z.looseObject({
   architecture: z.string({ error: 'is required and must be a string' }),
@@ -65,10 +67,20 @@ export const descriptorField: z.ZodType<Descriptor> = z
     if (data === undefined) return;
     const bytes = Buffer.from(data, 'base64');
     if (bytes.length !== size) {
-      ctx.issues.push({ code: 'custom', input: data, path: ['data'], message: `holds ${bytes.length} bytes, size says ${size}` });
+      ctx.issues.push({
+        code: 'custom',
+        input: data,
+        path: ['data'],
+        message: `holds ${bytes.length} bytes, size says ${size}`,
+      });
       return;
     }
     if (digestOf(bytes, parseDigest(digest).algorithm) !== digest) {
-      ctx.issues.push({ code: 'custom', input: data, path: ['data'], message: `does not match digest ${digest}` });
+      ctx.issues.push({
+        code: 'custom',
+        input: data,
+        path: ['data'],
+        message: `does not match digest ${digest}`,
+      });
     }
   }) as unknown as z.ZodType<Descriptor>;

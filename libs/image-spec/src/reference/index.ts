@@ -1,0 +1,1 @@
+export { parseReference, Reference, type ReferenceParts, withDefaultTag } from './reference.js';
