@@ -1,0 +1,13 @@
+// Module entry: each concern registers its functions on `exports`.
+#include <napi.h>
+
+#include "addon/register.h"
+
+static Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  berth::RegisterProcess(env, exports);
+  berth::RegisterFs(env, exports);
+  berth::RegisterNetns(env, exports);
+  return exports;
+}
+
+NODE_API_MODULE(berth_libcontainer, Init)
