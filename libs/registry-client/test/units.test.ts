@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest';
+import {
+  isLoopbackHost,
+  mirrorsFor,
+  nextLink,
+  normalizeAuthKey,
+  parseRetryAfter,
+  parseWwwAuthenticate,
+  referrersTag,
+} from '../src/index.js';
+
+describe('parseWwwAuthenticate', () => {
+  it('reads a Bearer challenge with quoted values holding commas', () => {
+    expect(
+      parseWwwAuthenticate(
+        'Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:samalba/my-app:pull,push"',
+      ),
+    ).toEqual([
+      {
+        scheme: 'bearer',
+        params: {
+          realm: 'https://auth.docker.io/token',
+          service: 'registry.docker.io',
+          scope: 'repository:samalba/my-app:pull,push',
+        },
+      },
+    ]);
+  });
+  it('reads several challenges, escapes, token values and odd spacing', () => {
+    expect(
+      parseWwwAuthenticate('Basic realm="a \\"b\\"", Bearer realm=x ,  error="insufficient_scope"'),
+    ).toEqual([
+      { scheme: 'basic', params: { realm: 'a "b"' } },
+      { scheme: 'bearer', params: { realm: 'x', error: 'insufficient_scope' } },
+    ]);
+    expect(parseWwwAuthenticate('')).toEqual([]);
+    expect(parseWwwAuthenticate('=garbage')).toEqual([]);
+  });
+});
+
+describe('small parsers', () => {
+  it('nextLink finds rel="next"', () => {
+    expect(nextLink('</v2/x/tags/list?n=2&last=b>; rel="next"')).toBe('/v2/x/tags/list?n=2&last=b');
+    expect(nextLink('<https://a/prev>; rel="prev", <https://a/next>; rel=next')).toBe('https://a/next');
+    expect(nextLink(undefined)).toBeUndefined();
+  });
+  it('parseRetryAfter reads seconds and HTTP dates', () => {
+    expect(parseRetryAfter('3')).toBe(3000);
+    const now = Date.parse('2026-01-01T00:00:00Z');
+    expect(parseRetryAfter('Thu, 01 Jan 2026 00:00:05 GMT', now)).toBe(5000);
+    expect(parseRetryAfter('soon')).toBeUndefined();
+  });
+  it('referrersTag follows the spec table', () => {
+    expect(referrersTag(`sha256:${'a'.repeat(64)}`)).toBe(`sha256-${'a'.repeat(64)}`);
+    expect(referrersTag(`sha512:${'a'.repeat(128)}`)).toBe(`sha512-${'a'.repeat(64)}`);
+    expect(
+      referrersTag(
+        'test+algorithm+using+algorithm+separators+and+lots+of+characters+to+excercise+overall+truncation:alsoSome=InTheEncodedSectionToShowHyphenReplacementAndLotsAndLotsOfCharactersToExcerciseEncodedTruncation',
+      ),
+    ).toBe(
+      'test-algorithm-using-algorithm-s-alsoSome-InTheEncodedSectionToShowHyphenReplacementAndLotsAndLot',
+    );
+  });
+  it('normalises Docker config keys and knows loopback hosts', () => {
+    expect(normalizeAuthKey('https://index.docker.io/v1/')).toBe('docker.io');
+    expect(normalizeAuthKey('http://127.0.0.1:5000/v2/')).toBe('127.0.0.1:5000');
+    expect(isLoopbackHost('127.0.0.1:5000')).toBe(true);
+    expect(isLoopbackHost('[::1]:5000')).toBe(true);
+    expect(isLoopbackHost('localhost')).toBe(true);
+    expect(isLoopbackHost('registry.example:5000')).toBe(false);
+  });
+  it('applies registry-mirrors to Docker Hub only', () => {
+    const settings = { registryMirrors: ['https://mirror.example', 'mirror2.example:5000'] };
+    expect(mirrorsFor('docker.io', settings).map(String)).toEqual([
+      'https://mirror.example/',
+      'https://mirror2.example:5000/',
+    ]);
+    expect(mirrorsFor('ghcr.io', settings)).toEqual([]);
+  });
+});
