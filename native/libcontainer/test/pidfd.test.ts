@@ -5,6 +5,9 @@ import { isLibcontainerError, Pidfd, signalNumber } from '../src/index.js';
 describe('Pidfd', () => {
   it('waits for a process to exit without polling and signals it', async () => {
     const child = spawn('sleep', ['30'], { stdio: 'ignore' });
+    const childExit = new Promise<[number | null, string | null]>((r) =>
+      child.on('exit', (c, s) => r([c, s])),
+    );
     const handle = Pidfd.open(child.pid!);
     const exited = handle.exited();
     let done = false;
@@ -15,9 +18,7 @@ describe('Pidfd', () => {
     expect(done).toBe(false);
     handle.signal('SIGTERM');
     await exited;
-    const [, signal] = await new Promise<[number | null, string | null]>((r) =>
-      child.on('exit', (c, s) => r([c, s])),
-    );
+    const [, signal] = await childExit;
     expect(signal).toBe('SIGTERM');
     handle.close();
   });

@@ -6,6 +6,11 @@
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   berth::RegisterProcess(env, exports);
   berth::RegisterFs(env, exports);
+  berth::RegisterFsOverlay(env, exports);
+  berth::RegisterFsNodes(env, exports);
+  berth::RegisterFsXattr(env, exports);
+  berth::RegisterFsSafeRoot(env, exports);
+  berth::RegisterFsSafeRootMeta(env, exports);
   berth::RegisterNetns(env, exports);
   return exports;
 }

@@ -1,0 +1,30 @@
+#pragma once
+// The monitor's life after the container's process exists: relay stdio between the
+// process, the log and attached clients; pass on start, resize and stdin; reap the process
+// and record its exit status atomically. Single-threaded, epoll.
+#include <sys/types.h>
+
+#include <string>
+
+namespace berth {
+
+struct LoopConfig {
+  pid_t child = -1;
+  int syncFd = -1;       // to the init: Start; EOF once it has exec'd
+  int stdinFd = -1;      // write end (pipe) — or the pty master
+  int stdoutFd = -1;     // read ends; with a pty only stdoutFd (the master) is used
+  int stderrFd = -1;
+  bool terminal = false;
+  std::string logPath;   // empty: no log
+  int listenFd = -1;     // the attach socket, listening (see ListenAttachSocket)
+  std::string attachPath;
+  std::string exitPath;
+};
+
+// Creates the attach socket (mode 0600). Done before the monitor reports the container as
+// created, so that a client may connect as soon as it hears of it. Throws SetupError.
+int ListenAttachSocket(const std::string& path);
+
+// Runs until the process has exited and its status is written. Returns the monitor's exit code.
+int RunEventLoop(const LoopConfig& config);
+}  // namespace berth

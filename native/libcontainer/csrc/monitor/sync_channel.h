@@ -1,0 +1,27 @@
+#pragma once
+// Messages between the monitor and the container's init over a socketpair. Each message is
+// one datagram (SOCK_SEQPACKET): a one-byte kind and an optional payload.
+#include <string>
+
+namespace berth {
+
+enum class SyncKind : char {
+  Go = 'g',        // monitor → init: cgroups joined and id maps written; set up now
+  Created = 'c',   // init → monitor: set up, waiting to exec
+  Start = 's',     // monitor → init: execve now
+  Error = 'e',     // init → monitor: payload is a SetupError as JSON
+};
+
+struct SyncMessage {
+  SyncKind kind;
+  std::string payload;
+};
+
+bool SendSync(int fd, SyncKind kind, const std::string& payload = "");
+// False on EOF (the other side is gone) or error.
+bool ReceiveSync(int fd, SyncMessage& out);
+
+// Passing the pty master from the init (which opens it inside the container) to the monitor.
+bool SendFd(int sock, int fd);
+int ReceiveFd(int sock);
+}  // namespace berth

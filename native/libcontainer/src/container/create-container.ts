@@ -1,0 +1,105 @@
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { LibcontainerError } from '../errors.js';
+import { Container } from './container.js';
+import { readContainerRecord, writeContainerRecord } from './container-record.js';
+import { processStartTime } from './process-identity.js';
+import type { RuntimeSpec } from './runtime-spec.js';
+import { spawnMonitor } from './spawn-monitor.js';
+import { validateContainerId, validateSpec } from './validate-spec.js';
+
+export interface CreateContainerOptions {
+  id: string;
+  /** Where container state dirs live, e.g. `/run/berth/runtime`. */
+  stateRoot: string;
+  /** The bundle directory; `root.path` is relative to it. */
+  bundle: string;
+  /** The runtime spec (config.json). Read from `<bundle>/config.json` when omitted. */
+  spec?: RuntimeSpec;
+  /** Docker json-file log of the container's output. */
+  logPath?: string;
+  /** Keep stdin open for an attached client (otherwise /dev/null). */
+  stdin?: boolean;
+  /** cgroup.procs files the container joins before it starts (a CgroupManager's procsFiles()). */
+  cgroupProcs?: string[];
+}
+
+/**
+ * Creates a container as OCI runtimes do: namespaces, rootfs, credentials and the rest
+ * are set up, and its init waits before exec'ing the program until `start()`. Its parent
+ * is a berth-monitor that outlives this process. On failure nothing is left behind.
+ */
+export async function createContainer(options: CreateContainerOptions): Promise<Container> {
+  validateContainerId(options.id);
+  const bundle = resolve(options.bundle);
+  const spec: RuntimeSpec =
+    options.spec ??
+    (JSON.parse(await readFile(join(bundle, 'config.json'), 'utf8').catch(() => '{}')) as RuntimeSpec);
+  const rootfs = validateSpec(spec, bundle);
+  await mkdir(options.stateRoot, { recursive: true, mode: 0o700 });
+  const stateDir = join(resolve(options.stateRoot), options.id);
+  try {
+    await mkdir(stateDir, { mode: 0o700 });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') {
+      throw new LibcontainerError('ERR_CONTAINER_EXISTS', `container ${options.id} already exists`, {
+        path: stateDir,
+      });
+    }
+    throw err;
+  }
+  try {
+    const configPath = join(stateDir, 'config.json');
+    await writeFile(configPath, JSON.stringify(spec));
+    const args = ['create', '--state', stateDir, '--bundle', bundle, '--config', configPath];
+    if (options.logPath) args.push('--log', resolve(options.logPath));
+    if (options.stdin) args.push('--stdin');
+    for (const f of options.cgroupProcs ?? []) args.push('--cgroup-procs', f);
+    const started = await spawnMonitor(args, stateDir);
+    const container = new Container({
+      id: options.id,
+      bundle,
+      rootfs,
+      stateDir,
+      pid: started.pid,
+      pidStartTime: processStartTime(started.pid) ?? 0,
+      monitorPid: started.monitorPid,
+      monitorStartTime: processStartTime(started.monitorPid) ?? 0,
+      created: new Date().toISOString(),
+      logPath: options.logPath ? resolve(options.logPath) : undefined,
+      terminal: spec.process.terminal === true,
+      cgroupProcs: options.cgroupProcs ?? [],
+      annotations: spec.annotations ?? {},
+    });
+    await writeContainerRecord(container.record);
+    return container;
+  } catch (err) {
+    await rm(stateDir, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+/** A container created earlier, by this or another process. */
+export async function loadContainer(stateRoot: string, id: string): Promise<Container> {
+  validateContainerId(id);
+  try {
+    return new Container(await readContainerRecord(join(resolve(stateRoot), id)));
+  } catch (err) {
+    throw new LibcontainerError('ERR_CONTAINER_NOT_FOUND', `no container ${id} in ${stateRoot}`, {
+      cause: err,
+    });
+  }
+}
+
+/** Every container with a state dir under `stateRoot`. */
+export async function listContainers(stateRoot: string): Promise<Container[]> {
+  const out: Container[] = [];
+  for (const id of await readdir(stateRoot).catch(() => [] as string[])) {
+    try {
+      out.push(await loadContainer(stateRoot, id));
+    } catch {
+      // a dir that is not (or not yet) a container
+    }
+  }
+  return out;
+}

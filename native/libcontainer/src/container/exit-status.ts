@@ -1,0 +1,44 @@
+import { readFile } from 'node:fs/promises';
+import { constants } from 'node:os';
+import { join } from 'node:path';
+
+/** How a container's (or exec'd) process ended, as the monitor recorded it. */
+export interface ExitStatus {
+  /** The exit code, or 128 + the signal number when killed by a signal (as Docker reports). */
+  exitCode: number;
+  /** The signal that killed it, as a name (`SIGKILL`), or null. */
+  signal: NodeJS.Signals | null;
+  /** False when the process ended before its program was started. */
+  started: boolean;
+  finishedAt: string;
+}
+
+const signalNames = new Map(
+  Object.entries(constants.signals).map(([name, n]) => [n, name as NodeJS.Signals]),
+);
+
+export function parseExitStatus(text: string): ExitStatus {
+  const raw = JSON.parse(text) as {
+    exitCode: number;
+    signal: number | null;
+    started: boolean;
+    finishedAt: string;
+  };
+  return {
+    exitCode: raw.exitCode,
+    signal:
+      raw.signal === null ? null : (signalNames.get(raw.signal) ?? (`SIG${raw.signal}` as NodeJS.Signals)),
+    started: raw.started,
+    finishedAt: raw.finishedAt,
+  };
+}
+
+/** The status file the monitor writes atomically when the process has exited; undefined before. */
+export async function readExitStatus(stateDir: string): Promise<ExitStatus | undefined> {
+  try {
+    return parseExitStatus(await readFile(join(stateDir, 'exit.json'), 'utf8'));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
