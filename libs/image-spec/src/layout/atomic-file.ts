@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -41,6 +42,9 @@ export async function streamToTempFile(
       await fh.close();
     }
   } catch (err) {
+    // A stream destroyed while its file is still being opened creates the file afterwards:
+    // wait until it is closed, then remove it.
+    if (!out.closed) await once(out, 'close').catch(() => undefined);
     await rm(tempPath, { force: true });
     throw err;
   }
