@@ -23,10 +23,15 @@ export interface BlobDownloadOptions {
  */
 export function downloadBlob(repo: Repository, blob: BlobRef, options: BlobDownloadOptions = {}): Readable {
   // Object mode: chunks pass through as undici delivers them, never concatenated or copied.
-  return Readable.from(resumableChunks(repo, blob, options), { highWaterMark: 4 });
+  return Readable.from(blobChunks(repo, blob, options), { highWaterMark: 4 });
 }
 
-async function* resumableChunks(
+/**
+ * The same bytes as `downloadBlob`, as the chunks undici received (views of socket reads, never
+ * concatenated). Pulling from the generator is the backpressure: when the consumer stops, at most
+ * BODY_QUEUE_BYTES wait and the connection is paused. Returning early closes the response.
+ */
+export async function* blobChunks(
   repo: Repository,
   blob: BlobRef,
   options: BlobDownloadOptions,
@@ -61,7 +66,7 @@ async function* resumableChunks(
       skip = done - start;
     }
     try {
-      for await (const raw of res.body) {
+      for await (const raw of bodyChunks(res.body)) {
         let chunk = raw as Buffer;
         if (skip > 0) {
           if (chunk.length <= skip) {
@@ -97,4 +102,84 @@ async function* resumableChunks(
 function contentRangeStart(value: string | undefined): number | undefined {
   const m = /^bytes\s+(\d+)-\d+\/(\d+|\*)$/i.exec(value?.trim() ?? '');
   return m ? Number(m[1]) : undefined;
+}
+
+/** Bytes of a response body that may wait for a slow consumer before the socket is paused. */
+const BODY_QUEUE_BYTES = 512 * 1024;
+
+/**
+ * A body's chunks one by one. `for await` on the stream itself calls read(), which concatenates
+ * whatever is buffered into a new Buffer (a copy of every byte when the consumer lags); flowing
+ * mode hands out each chunk as it arrived. The body is destroyed if the consumer stops early.
+ */
+async function* bodyChunks(body: Readable): AsyncGenerator<Buffer> {
+  const queue: Buffer[] = [];
+  let head = 0;
+  let queued = 0;
+  let ended = false;
+  let failure: { error: unknown } | undefined;
+  let wake: (() => void) | undefined;
+  const notify = () => {
+    const w = wake;
+    wake = undefined;
+    w?.();
+  };
+  const onData = (chunk: Buffer) => {
+    queue.push(chunk);
+    queued += chunk.length;
+    if (queued >= BODY_QUEUE_BYTES) body.pause();
+    notify();
+  };
+  const onEnd = () => {
+    ended = true;
+    notify();
+  };
+  const onError = (error: unknown) => {
+    failure ??= { error };
+    notify();
+  };
+  const onClose = () => {
+    if (!ended) failure ??= { error: prematureClose() };
+    notify();
+  };
+  body.on('data', onData);
+  body.on('end', onEnd);
+  body.on('error', onError);
+  body.on('close', onClose);
+  try {
+    for (;;) {
+      if (head < queue.length) {
+        const chunk = queue[head]!;
+        queue[head++] = undefined as unknown as Buffer;
+        if (head === queue.length) {
+          queue.length = 0;
+          head = 0;
+        }
+        queued -= chunk.length;
+        if (queued < BODY_QUEUE_BYTES / 2 && body.isPaused() && !ended) body.resume();
+        yield chunk;
+        continue;
+      }
+      if (failure) throw failure.error;
+      if (ended) return;
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+      });
+    }
+  } finally {
+    body.off('data', onData);
+    body.off('end', onEnd);
+    body.off('error', onError);
+    body.off('close', onClose);
+    if (!ended) {
+      body.on('error', () => undefined);
+      body.destroy();
+    }
+  }
+}
+
+function prematureClose(): Error {
+  return Object.assign(new Error('the response body closed before its end'), {
+    code: 'ERR_STREAM_PREMATURE_CLOSE',
+  });
 }

@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import type { Descriptor, OciLayout } from '@berth/image-spec';
+import { ingestBlob } from './blob-ingest.js';
 
 /** What is known about a blob before its bytes: its digest and size. */
 export interface BlobRef {
@@ -32,9 +33,29 @@ export interface ContentStore {
   resolve?(name?: string): Promise<Descriptor>;
 }
 
+/**
+ * A store's fast path for pulls (internal, found under this symbol): writes a blob from the chunks of
+ * a download, with the same verification and atomicity as `write`, telling `release` which chunks
+ * are on disk and no longer referenced by the store.
+ */
+export const ingestChunks: unique symbol = Symbol('berth.ingestChunks');
+
+export type IngestChunks = (
+  chunks: AsyncIterable<Buffer>,
+  expected: BlobRef,
+  options: { signal?: AbortSignal; release?: (written: Buffer[]) => void },
+) => Promise<{ created: boolean }>;
+
+/** The store's chunk fast path, if it has one. */
+export function ingestOf(store: ContentStore): IngestChunks | undefined {
+  return (store as { [ingestChunks]?: IngestChunks })[ingestChunks];
+}
+
 /** An OciLayout as a ContentStore: verified atomic writes, index.json names. */
 export function ociLayoutStore(layout: OciLayout): ContentStore {
-  return {
+  const store: ContentStore & { [ingestChunks]: IngestChunks } = {
+    [ingestChunks]: ((chunks, expected, options) =>
+      ingestBlob(layout, chunks, expected, options)) satisfies IngestChunks,
     has: (digest) => layout.hasBlob(digest),
     async write(source, expected, signal) {
       const { created } = await layout.writeBlob(source, expected, signal);
@@ -52,6 +73,7 @@ export function ociLayoutStore(layout: OciLayout): ContentStore {
     tag: (descriptor, name) => layout.tag(descriptor, name),
     resolve: (name) => layout.resolve(name),
   };
+  return store;
 }
 
 /** Accepts an OciLayout or any ContentStore. */

@@ -7,11 +7,12 @@ import {
   type Reference,
   selectManifest,
 } from '@berth/image-spec';
-import { downloadBlob } from './blob-download.js';
-import type { ContentStore } from './content-store.js';
+import { type BlobDownloadOptions, blobChunks, downloadBlob } from './blob-download.js';
+import { type ContentStore, ingestOf } from './content-store.js';
 import { createLimiter } from './limiter.js';
 import { getManifest, type Repository } from './manifests.js';
 import { type BlobRole, type PullEvent, throttle } from './progress.js';
+import { releaseBuffers } from './transport/release-memory.js';
 import type { RetryOptions } from './transport/retry.js';
 
 export interface PullOptions {
@@ -156,7 +157,7 @@ async function fetchInto(
       emit({ type: 'downloading', role, digest, done, total: size }),
     );
     progress(true, 0);
-    const body = downloadBlob(ctx.repo, desc, {
+    const download: BlobDownloadOptions = {
       signal,
       retry: ctx.retry,
       onBytes: (done) => {
@@ -173,12 +174,24 @@ async function fetchInto(
           delayMs: info.delayMs,
           reason: info.error instanceof Error ? info.error.message : String(info.error),
         }),
-    });
-    try {
-      await ctx.store.write(body, { digest, size }, signal);
-    } catch (err) {
-      body.destroy();
-      throw err;
+    };
+    const ingest = ingestOf(ctx.store);
+    if (ingest) {
+      // The store takes the chunks straight from the connection: no stream stages in between. Nothing
+      // but the store sees them, so once they are on disk their memory can be released at once.
+      await ingest(
+        blobChunks(ctx.repo, desc, download),
+        { digest, size },
+        { signal, release: releaseBuffers },
+      );
+    } else {
+      const body = downloadBlob(ctx.repo, desc, download);
+      try {
+        await ctx.store.write(body, { digest, size }, signal);
+      } catch (err) {
+        body.destroy();
+        throw err;
+      }
     }
     emit({ type: 'done', role, digest, size });
   });

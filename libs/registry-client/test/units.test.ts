@@ -8,6 +8,7 @@ import {
   parseWwwAuthenticate,
   referrersTag,
 } from '../src/index.js';
+import { releaseBuffers } from '../src/transport/release-memory.js';
 
 describe('parseWwwAuthenticate', () => {
   it('reads a Bearer challenge with quoted values holding commas', () => {
@@ -76,5 +77,22 @@ describe('small parsers', () => {
       'https://mirror2.example:5000/',
     ]);
     expect(mirrorsFor('ghcr.io', settings)).toEqual([]);
+  });
+});
+
+describe('releaseBuffers', () => {
+  it('frees only buffers that are the whole of their memory, never slices or pooled buffers', () => {
+    const whole = Buffer.allocUnsafeSlow(64 * 1024).fill(1);
+    const backing = Buffer.allocUnsafeSlow(64 * 1024).fill(2);
+    const slice = backing.subarray(100);
+    const pooled = Buffer.from('small, from the shared pool');
+    const small = Buffer.allocUnsafeSlow(100).fill(3);
+    releaseBuffers([whole, slice, pooled, small]);
+    expect(whole.length).toBe(0); // detached: its memory is gone
+    expect(backing.length).toBe(64 * 1024);
+    expect(slice.length).toBe(64 * 1024 - 100);
+    expect(slice[0]).toBe(2);
+    expect(pooled.toString()).toBe('small, from the shared pool');
+    expect(small[0]).toBe(3);
   });
 });

@@ -92,6 +92,45 @@ describe('container stdio', () => {
   });
 });
 
+describe('seccomp without no_new_privs', () => {
+  it('loads the filter while capabilities are still held, so the program runs filtered', async () => {
+    const c = await create(['sh', '-c', 'mkdir /tmp/denied 2>&1; echo rc=$?'], {
+      process: { noNewPrivileges: false, user: { uid: 1000, gid: 1000 } },
+      linux: {
+        ...busyboxSpec([]).linux,
+        seccomp: {
+          defaultAction: 'SCMP_ACT_ALLOW',
+          syscalls: [{ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_ERRNO', errnoRet: 1 }],
+        },
+      },
+    });
+    const a = await c.attach();
+    const out = text(a.stdout);
+    await a.start();
+    expect(await c.wait()).toMatchObject({ exitCode: 0 });
+    expect(await out).toMatch(/Operation not permitted\nrc=1/);
+  });
+});
+
+describe('terminal set-up errors', () => {
+  it('reach the caller with the step and syscall that failed', async () => {
+    // No /dev/pts mount: /dev/ptmx leads nowhere, so opening the terminal fails.
+    const spec = busyboxSpec(['true'], { process: { terminal: true } });
+    spec.mounts = spec.mounts!.filter((m) => m.destination !== '/dev/pts');
+    const b = await makeBundle();
+    bundles.push(b);
+    const err = await createContainer({
+      id: 'berth-test-tty',
+      stateRoot: b.stateRoot,
+      bundle: b.dir,
+      spec,
+    }).catch((e) => e);
+    expect(err).toMatchObject({ code: 'ERR_CONTAINER_START_FAILED' });
+    expect(err.message).toMatch(/^terminal: /);
+    expect(err.syscall).toBeDefined();
+  });
+});
+
 describe('exec', () => {
   it('runs a process inside a running container, with its own exit code and a terminal', async () => {
     const c = await create(['sleep', '60']);

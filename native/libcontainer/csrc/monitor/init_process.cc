@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <sched.h>
 #include <sys/stat.h>
+#include <linux/close_range.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -67,20 +68,25 @@ void OpenTerminal(const InitContext& c) {
 [[noreturn]] void FinishAndExec(const InitContext& c) {
   const Process& p = *c.process;
   ApplyLimits(p);
-  std::string exe;
+  // The kernel takes a filter only with no_new_privs or CAP_SYS_ADMIN: without
+  // no_new_privs, load it while we still hold our capabilities (as runc does); the
+  // profile then also covers the few set-up calls that follow.
+  bool seccompEarly = c.seccomp && !p.noNewPrivileges;
+  if (seccompEarly) LoadSeccomp(*c.seccomp);
   ApplyCredentials(p);
   if (chdir(p.cwd.c_str()) != 0) Fail("cwd", "chdir", p.cwd);
-  exe = ResolveExecutable(p);
+  std::string exe = ResolveExecutable(p);
   SendSync(c.syncFd, SyncKind::Created);
   WaitFor(c.syncFd, SyncKind::Start);
-  if (c.seccomp) LoadSeccomp(*c.seccomp);
+  if (c.seccomp && !seccompEarly) LoadSeccomp(*c.seccomp);
   std::vector<char*> argv, envp;
   for (auto& a : p.args) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
   for (auto& e : p.env) envp.push_back(const_cast<char*>(e.c_str()));
   envp.push_back(nullptr);
-  // No descriptor of the monitor or the host reaches the container's program.
-  syscall(SYS_close_range, 3, ~0U, 0);
+  // No descriptor of the monitor or the host reaches the container's program: all close
+  // on exec. The sync socket too, so the monitor sees it end exactly when execve succeeds.
+  syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
   execve(exe.c_str(), argv.data(), envp.data());
   dprintf(2, "berth: exec %s: %s\n", exe.c_str(), std::strerror(errno));
   _exit(127);

@@ -20,6 +20,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "monitor/console_socket.h"
 #include "monitor/event_loop.h"
 #include "monitor/init_process.h"
 #include "monitor/namespaces.h"
@@ -200,15 +201,24 @@ int Run(int argc, char** argv) {
 
   int ptyMaster = -1;
   if (process.terminal) {
-    ptyMaster = ReceiveFd(sync[0]);
+    SyncMessage m{SyncKind::Go, ""};
+    ptyMaster = ReceiveFd(sync[0], m);
     if (ptyMaster < 0) {
-      SyncMessage m;
-      if (ReceiveSync(sync[0], m) && m.kind == SyncKind::Error) {
+      if (m.kind == SyncKind::Error) {
         waitpid(child, nullptr, 0);
         ReportStatus("{\"error\":" + m.payload + "}");
         return 1;
       }
       abandon(SetupError{"terminal", "recvmsg", "", errno, "no terminal from the container"});
+    }
+    if (!process.consoleSocket.empty()) {
+      try {
+        SendConsole(process.consoleSocket, ptyMaster);
+      } catch (const SetupError& e) {
+        abandon(e);
+      }
+      close(ptyMaster);
+      ptyMaster = -1;  // the caller owns the terminal now; the loop relays nothing
     }
   }
   SyncMessage m;

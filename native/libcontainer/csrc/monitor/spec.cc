@@ -66,6 +66,7 @@ Process ParseProcess(const nlohmann::json& j) {
       p.rlimits.push_back({RlimitResource(r.at("type").get<std::string>()), r.at("soft").get<rlim_t>(), r.at("hard").get<rlim_t>()});
   p.noNewPrivileges = j.value("noNewPrivileges", false);
   if (j.contains("oomScoreAdj")) p.oomScoreAdj = j["oomScoreAdj"].get<int>();
+  p.consoleSocket = j.value("berthConsoleSocket", std::string());
   if (p.args.empty()) FailDetail("config", "process.args must not be empty");
   return p;
 }

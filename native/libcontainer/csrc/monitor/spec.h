@@ -54,6 +54,9 @@ struct Process {
   std::vector<Rlimit> rlimits;
   bool noNewPrivileges = false;
   std::optional<int> oomScoreAdj;
+  // Extension (`berthConsoleSocket`): send the pty master to this Unix socket (runc's
+  // --console-socket) instead of relaying the terminal.
+  std::string consoleSocket;
 };
 
 struct Spec {

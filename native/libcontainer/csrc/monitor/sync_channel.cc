@@ -46,18 +46,25 @@ bool SendFd(int sock, int fd) {
   return sendmsg(sock, &msg, MSG_NOSIGNAL) == 1;
 }
 
-int ReceiveFd(int sock) {
-  char byte;
-  iovec iov{&byte, 1};
+int ReceiveFd(int sock, SyncMessage& other) {
+  std::vector<char> buf(65536);
+  iovec iov{buf.data(), buf.size()};
   alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
   msghdr msg{};
   msg.msg_iov = &iov;
   msg.msg_iovlen = 1;
   msg.msg_control = control;
   msg.msg_controllen = sizeof(control);
-  if (recvmsg(sock, &msg, MSG_CMSG_CLOEXEC) != 1) return -1;
+  ssize_t n;
+  do n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+  while (n < 0 && errno == EINTR);
+  if (n <= 0) return -1;
   cmsghdr* cmsg = CMSG_FIRSTHDR(&msg);
-  if (!cmsg || cmsg->cmsg_type != SCM_RIGHTS) return -1;
+  if (!cmsg || cmsg->cmsg_type != SCM_RIGHTS) {
+    other.kind = static_cast<SyncKind>(buf[0]);
+    other.payload.assign(buf.data() + 1, n - 1);
+    return -1;
+  }
   int fd;
   std::memcpy(&fd, CMSG_DATA(cmsg), sizeof(int));
   return fd;

@@ -23,5 +23,6 @@ bool ReceiveSync(int fd, SyncMessage& out);
 
 // Passing the pty master from the init (which opens it inside the container) to the monitor.
 bool SendFd(int sock, int fd);
-int ReceiveFd(int sock);
+// The fd, or -1; then `other` holds any message that came instead (e.g. an Error).
+int ReceiveFd(int sock, SyncMessage& other);
 }  // namespace berth

@@ -1,0 +1,605 @@
+import { createHash } from 'node:crypto';
+import { readdirSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import {
+  type Attachment,
+  type CgroupManager,
+  type CgroupStats,
+  type Container,
+  createContainer,
+  type ExitStatus,
+  isLibcontainerError,
+  type LinuxResources,
+  listContainers,
+  loadContainer,
+  type MonitoredProcess,
+  openCgroup,
+} from '@berth/libcontainer';
+import { match } from 'ts-pattern';
+import { ExecDriverError, wrapError } from '../errors.js';
+import { defaultDeviceRules, STOP_SIGNAL_ANNOTATION } from '../image/defaults.js';
+import type { ContainerStatus, Process, Spec, State } from '../spec/types.js';
+import { OCI_VERSION } from '../spec/types.js';
+import { validateProcess, validateSpec } from '../spec/validate.js';
+import { containerCgroupPath } from './cgroup-path.js';
+import { type ContainerEvent, watchEvents } from './events.js';
+import { runHooks } from './hooks.js';
+import { type LogEntry, type LogOptions, readLogs } from './logs.js';
+import { type DriverRecord, driverDir, readRecord, removeRecord, writeRecord } from './record.js';
+
+const ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
+
+/**
+ * The name of a container's libcontainer state dir. Unix socket paths are limited to 107
+ * bytes and an exec's attach socket sits at `<root>/<name>/exec/<n>/attach.sock`, so long IDs
+ * (engines use 64 hex digits) get a shorter, still unique, name.
+ */
+export function stateName(id: string): string {
+  if (id.length <= 32) return id;
+  return `${id.slice(0, 20)}-${createHash('sha256').update(id).digest('hex').slice(0, 11)}`;
+}
+
+/** Non-standard process field the berth-monitor reads: send the pty master over this Unix socket. */
+export const CONSOLE_SOCKET_FIELD = 'berthConsoleSocket';
+
+export interface ExecDriverOptions {
+  /** Where containers' state lives. Default `/run/berth/runtime`. */
+  root?: string;
+  /** cgroup parent for containers without `linux.cgroupsPath`. Default `berth`. */
+  cgroupParent?: string;
+  /** Where cgroup hierarchies are mounted. Default `/sys/fs/cgroup`. */
+  cgroupRoot?: string;
+}
+
+export interface CreateOptions {
+  id: string;
+  /** The bundle directory (config.json and, usually, rootfs/). */
+  bundle: string;
+  /** The spec; read from `<bundle>/config.json` when omitted. Validated either way. */
+  spec?: Spec;
+  /** Docker json-file log of the container's output. Default `<root>/.driver/<id>/json.log`. */
+  logPath?: string;
+  /** Keep stdin open for an attached client. */
+  stdin?: boolean;
+  /** With `process.terminal`: send the pty master to this Unix socket (runc's --console-socket). */
+  consoleSocket?: string;
+}
+
+export interface ExecOptions {
+  stdin?: boolean;
+  consoleSocket?: string;
+}
+
+export interface StopOptions {
+  /** Seconds to wait after the stop signal before SIGKILL. Default 10. */
+  timeout?: number;
+  /** Default: the container's stop signal (annotation), else SIGTERM. */
+  signal?: NodeJS.Signals | number;
+}
+
+/** A container as `list()` shows it. */
+export interface ContainerInfo extends State {
+  created: string;
+  rootfs?: string;
+}
+
+function withoutMknod(caps: Process['capabilities']): Process['capabilities'] {
+  if (!caps) return caps;
+  const drop = (set: string[] | undefined) => set?.filter((c) => c !== 'CAP_MKNOD');
+  return {
+    ...caps,
+    bounding: drop(caps.bounding),
+    effective: drop(caps.effective),
+    permitted: drop(caps.permitted),
+    inheritable: drop(caps.inheritable),
+    ambient: drop(caps.ambient),
+  };
+}
+
+/**
+ * Runs containers from OCI runtime specs on @berth/libcontainer. Containers outlive the
+ * process that made them: every method works from state under `root`, so a new driver on the
+ * same root finds the containers an earlier one made.
+ */
+export class ExecDriver {
+  readonly root: string;
+  private readonly cgroupParent: string;
+  private readonly cgroupRoot: string | undefined;
+
+  constructor(options: ExecDriverOptions = {}) {
+    this.root = resolve(options.root ?? '/run/berth/runtime');
+    this.cgroupParent = options.cgroupParent ?? 'berth';
+    this.cgroupRoot = options.cgroupRoot;
+  }
+
+  private cgroup(path: string): CgroupManager {
+    return openCgroup(path, this.cgroupRoot ? { root: this.cgroupRoot } : {});
+  }
+
+  /** The driver's own parent (e.g. `berth`) goes with its last container; a busy one stays. */
+  private async removeEmptyCgroupParent(path: string): Promise<void> {
+    const parent = path.split('/').slice(0, -1).join('/');
+    if (parent.replace(/^\/+/, '') !== this.cgroupParent.replace(/^\/+|\/+$/g, '')) return;
+    const manager = this.cgroup(parent);
+    const hasChildren = manager.directories.some((dir) =>
+      readdirSync(dir, { withFileTypes: true }).some((e) => e.isDirectory()),
+    );
+    if (hasChildren || manager.pids().length > 0) return; // other containers are still there
+    await manager.remove().catch(() => undefined);
+  }
+
+  private checkId(id: string): void {
+    if (typeof id !== 'string' || !ID.test(id))
+      throw new ExecDriverError('ERR_INVALID_ARGUMENT', `${JSON.stringify(id)} is not a valid container ID`, {
+        field: 'id',
+      });
+  }
+
+  /**
+   * Creates a container: validates the spec, makes its cgroup with `linux.resources`, has
+   * libcontainer set it up (its process waits for `start`), runs createRuntime/prestart hooks.
+   * On any failure nothing is left behind: no state, no cgroup, no process.
+   */
+  async create(options: CreateOptions): Promise<State> {
+    this.checkId(options.id);
+    const bundle = resolve(options.bundle);
+    let raw: unknown = options.spec;
+    if (raw === undefined) {
+      let text: string;
+      try {
+        text = await readFile(join(bundle, 'config.json'), 'utf8');
+      } catch (err) {
+        throw new ExecDriverError('ERR_SPEC_INVALID', `cannot read ${join(bundle, 'config.json')}`, {
+          cause: err,
+        });
+      }
+      try {
+        raw = JSON.parse(text);
+      } catch (err) {
+        throw new ExecDriverError(
+          'ERR_SPEC_INVALID',
+          `config.json is not valid JSON: ${(err as Error).message}`,
+          {
+            field: '',
+          },
+        );
+      }
+    }
+    const spec = validateSpec(raw, { bundle });
+    if (spec.hooks?.createContainer?.length || spec.hooks?.startContainer?.length)
+      throw new ExecDriverError(
+        'ERR_SPEC_INVALID',
+        'createContainer and startContainer hooks are not supported',
+        {
+          field: spec.hooks.createContainer?.length ? 'hooks.createContainer' : 'hooks.startContainer',
+        },
+      );
+    if (await this.exists(options.id))
+      throw new ExecDriverError('ERR_CONTAINER_EXISTS', `container ${options.id} already exists`);
+
+    const cgroupPath = containerCgroupPath(options.id, spec.linux?.cgroupsPath, this.cgroupParent);
+    const record: DriverRecord = {
+      id: options.id,
+      bundle,
+      cgroupPath,
+      created: new Date().toISOString(),
+      logPath: resolve(options.logPath ?? join(driverDir(this.root, options.id), 'json.log')),
+      stopSignal: spec.annotations?.[STOP_SIGNAL_ANNOTATION],
+      annotations: spec.annotations ?? {},
+      complete: false,
+      poststop: spec.hooks?.poststop,
+    };
+    await writeRecord(this.root, record);
+    let manager: CgroupManager | undefined;
+    let container: Container | undefined;
+    try {
+      manager = this.cgroup(cgroupPath);
+      manager.create(this.resourcesFor(manager, spec));
+      const process: Process & Record<string, unknown> = { ...spec.process! };
+      // cgroup v2 enforces device rules only through eBPF, which Berth does not load yet:
+      // without CAP_MKNOD the container cannot make the device nodes those rules would deny.
+      if (manager.version === 2 && spec.linux?.resources?.devices?.length)
+        process.capabilities = withoutMknod(process.capabilities);
+      if (options.consoleSocket) {
+        if (!process.terminal)
+          throw new ExecDriverError('ERR_INVALID_ARGUMENT', '--console-socket needs process.terminal', {
+            field: 'process.terminal',
+          });
+        process[CONSOLE_SOCKET_FIELD] = resolve(options.consoleSocket);
+      }
+      container = await createContainer({
+        id: stateName(options.id),
+        stateRoot: this.root,
+        bundle,
+        spec: { ...spec, process } as never,
+        logPath: record.logPath,
+        stdin: options.stdin,
+        cgroupProcs: manager.procsFiles(),
+      });
+      record.complete = true;
+      await writeRecord(this.root, record);
+      const state = await this.state(options.id);
+      await runHooks('createRuntime', spec.hooks?.createRuntime, state);
+      await runHooks('prestart', spec.hooks?.prestart, state);
+      return state;
+    } catch (err) {
+      await container?.delete({ force: true }).catch(() => undefined);
+      await manager?.remove({ kill: true }).catch(() => undefined);
+      await removeRecord(this.root, options.id);
+      throw wrapError(err, 'ERR_CONTAINER_START_FAILED');
+    }
+  }
+
+  /** linux.resources for the cgroup manager; v2 cannot enforce device rules without eBPF, so they are left out there. */
+  private resourcesFor(manager: CgroupManager, spec: Spec): LinuxResources {
+    const r = { ...(spec.linux?.resources ?? {}) } as LinuxResources;
+    if (manager.version === 2) delete r.devices;
+    else if (r.devices?.length) {
+      // As runc: after the spec's rules, the devices every container needs and those the spec creates.
+      r.devices = [
+        ...r.devices,
+        ...defaultDeviceRules().filter((d) => d.allow),
+        ...(spec.linux?.devices ?? []).map((d) => ({
+          allow: true,
+          type: d.type === 'b' ? 'b' : 'c',
+          major: d.major,
+          minor: d.minor,
+          access: 'rwm',
+        })),
+      ];
+    }
+    return r;
+  }
+
+  private async exists(id: string): Promise<boolean> {
+    if (await readRecord(this.root, id)) return true;
+    try {
+      await loadContainer(this.root, stateName(id));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  private async load(id: string): Promise<{ container?: Container; record?: DriverRecord }> {
+    this.checkId(id);
+    const record = await readRecord(this.root, id);
+    let container: Container | undefined;
+    try {
+      container = await loadContainer(this.root, stateName(id));
+    } catch {
+      container = undefined;
+    }
+    if (!record && !container)
+      throw new ExecDriverError('ERR_CONTAINER_NOT_FOUND', `container ${id} does not exist`);
+    return { container, record };
+  }
+
+  /** The libcontainer Container of a created container (its monitor, pid, state dir). */
+  async container(id: string): Promise<Container> {
+    return (await this.loadContainer(id)).container;
+  }
+
+  private async loadContainer(id: string): Promise<{ container: Container; record?: DriverRecord }> {
+    const { container, record } = await this.load(id);
+    if (!container)
+      throw new ExecDriverError('ERR_CONTAINER_NOT_FOUND', `container ${id} is still being created`);
+    return { container, record };
+  }
+
+  private async status(
+    container: Container | undefined,
+    record: DriverRecord | undefined,
+  ): Promise<ContainerStatus> {
+    if (!container) return 'creating';
+    let s = await container.status();
+    // Between the monitor's "started" and the execve the process still looks created.
+    if (s === 'created' && record?.started) s = 'running';
+    if (s === 'running' && record && this.frozen(record)) return 'paused';
+    return s;
+  }
+
+  private frozen(record: DriverRecord): boolean {
+    try {
+      return this.cgroup(record.cgroupPath).state() === 'frozen';
+    } catch {
+      return false;
+    }
+  }
+
+  /** The OCI state: status creating / created / running / paused / stopped, pid, bundle, annotations. */
+  async state(id: string): Promise<ContainerInfo> {
+    const { container, record } = await this.load(id);
+    const status = await this.status(container, record);
+    const c = container?.record;
+    const state: ContainerInfo = {
+      ociVersion: OCI_VERSION,
+      id,
+      status,
+      bundle: c?.bundle ?? record?.bundle ?? '',
+      created: c?.created ?? record?.created ?? '',
+      rootfs: c?.rootfs,
+      annotations: c?.annotations ?? record?.annotations ?? {},
+    };
+    if (container && status !== 'stopped') state.pid = container.pid;
+    else state.pid = 0;
+    return state;
+  }
+
+  /** Every container under the root (and records of ones whose creation did not finish). */
+  async list(): Promise<ContainerInfo[]> {
+    const ids = new Set<string>();
+    try {
+      for (const id of await readdir(join(this.root, '.driver'))) ids.add(id);
+    } catch {
+      // no records yet
+    }
+    // Containers made by libcontainer directly (no driver record) are listed under their own names.
+    const named = new Set([...ids].map(stateName));
+    for (const c of await listContainers(this.root)) if (!named.has(c.id)) ids.add(c.id);
+    const out: ContainerInfo[] = [];
+    for (const id of [...ids].sort()) {
+      try {
+        out.push(await this.state(id));
+      } catch {
+        // removed meanwhile
+      }
+    }
+    return out;
+  }
+
+  /** created → running: the container's process execs its program; poststart hooks run. */
+  async start(id: string): Promise<void> {
+    const { container, record } = await this.loadContainer(id);
+    const status = await this.status(container, record);
+    if (status !== 'created')
+      throw new ExecDriverError('ERR_CONTAINER_NOT_CREATED', `container ${id} is ${status}, not created`);
+    try {
+      await container.start();
+    } catch (err) {
+      throw wrapError(err, 'ERR_CONTAINER_START_FAILED');
+    }
+    if (record) await writeRecord(this.root, { ...record, started: true });
+    const spec = await this.spec(container);
+    await runHooks('poststart', spec?.hooks?.poststart, await this.state(id)).catch(() => undefined);
+  }
+
+  private async spec(container: Container): Promise<Spec | undefined> {
+    try {
+      return JSON.parse(await readFile(join(container.stateDir, 'config.json'), 'utf8')) as Spec;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Sends a signal to the container's init (or, with `all`, to every process in its cgroup). */
+  async kill(
+    id: string,
+    signal: NodeJS.Signals | number = 'SIGTERM',
+    options: { all?: boolean } = {},
+  ): Promise<void> {
+    const { container, record } = await this.loadContainer(id);
+    const status = await this.status(container, record);
+    if (status === 'stopped')
+      throw new ExecDriverError('ERR_CONTAINER_NOT_RUNNING', `container ${id} is not running`);
+    try {
+      if (options.all && record) {
+        for (const pid of this.cgroup(record.cgroupPath).pids()) {
+          try {
+            process.kill(pid, signal);
+          } catch {
+            // exited meanwhile
+          }
+        }
+      } else {
+        container.kill(signal);
+      }
+    } catch (err) {
+      throw wrapError(err);
+    }
+  }
+
+  /** Waits for the container's init to exit (event-driven) and returns how it ended. */
+  async wait(id: string): Promise<ExitStatus> {
+    const { container } = await this.loadContainer(id);
+    try {
+      return await container.wait();
+    } catch (err) {
+      throw wrapError(err);
+    }
+  }
+
+  /**
+   * Stops a container: its stop signal (the StopSignal annotation, else SIGTERM), then
+   * SIGKILL if it has not exited after `timeout` seconds. A paused container is thawed so it
+   * can handle the signal. Resolves with the exit status.
+   */
+  async stop(id: string, options: StopOptions = {}): Promise<ExitStatus> {
+    const { container, record } = await this.loadContainer(id);
+    const status = await this.status(container, record);
+    if (status === 'stopped') return container.wait();
+    const signal = options.signal ?? (record?.stopSignal as NodeJS.Signals | undefined) ?? 'SIGTERM';
+    const timeoutMs = (options.timeout ?? 10) * 1000;
+    const send = (sig: NodeJS.Signals | number) => {
+      try {
+        container.kill(sig);
+      } catch (err) {
+        if (!isLibcontainerError(err, 'ERR_CONTAINER_NOT_RUNNING')) throw wrapError(err);
+      }
+    };
+    if (status === 'created') {
+      send('SIGKILL');
+    } else {
+      send(/^\d+$/.test(String(signal)) ? Number(signal) : signal);
+      if (status === 'paused') await this.resume(id);
+    }
+    const exited = container.wait();
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = await Promise.race([
+      exited.then(() => false),
+      new Promise<boolean>((r) => {
+        timer = setTimeout(() => r(true), timeoutMs);
+      }),
+    ]);
+    clearTimeout(timer);
+    if (timedOut) {
+      send('SIGKILL');
+      if (status === 'paused' && record && this.frozen(record)) await this.resume(id);
+    }
+    return exited;
+  }
+
+  /**
+   * Removes a stopped container: its state, its cgroup and its driver record; runs poststop
+   * hooks. A running (or paused) one is refused unless `force`, which SIGKILLs it first.
+   */
+  async delete(id: string, options: { force?: boolean } = {}): Promise<void> {
+    const { container, record } = await this.load(id);
+    const status = await this.status(container, record);
+    if (status !== 'stopped' && status !== 'creating' && !options.force)
+      throw new ExecDriverError('ERR_CONTAINER_RUNNING', `container ${id} is ${status}; stop it or force`);
+    const manager = record ? this.cgroup(record.cgroupPath) : undefined;
+    if (container) {
+      if (status === 'paused') {
+        try {
+          container.kill('SIGKILL');
+        } catch {
+          // gone
+        }
+        await manager?.thaw().catch(() => undefined);
+      }
+      try {
+        await container.delete({ force: options.force });
+      } catch (err) {
+        throw wrapError(err);
+      }
+    }
+    if (manager) {
+      try {
+        await manager.remove({ kill: true });
+      } catch (err) {
+        throw wrapError(err, 'ERR_CGROUP');
+      }
+      await this.removeEmptyCgroupParent(manager.path);
+    }
+    if (record?.poststop?.length) {
+      await runHooks('poststop', record.poststop, {
+        ociVersion: OCI_VERSION,
+        id,
+        status: 'stopped',
+        bundle: record.bundle,
+        annotations: record.annotations,
+      }).catch(() => undefined);
+    }
+    await removeRecord(this.root, id);
+  }
+
+  /**
+   * Runs another process in a running container (its namespaces, cgroup and seccomp
+   * profile). Attach to the result, then `start()` it; `wait()` gives its exit status.
+   */
+  async exec(id: string, process: Process, options: ExecOptions = {}): Promise<MonitoredProcess> {
+    validateProcess(process);
+    const { container, record } = await this.loadContainer(id);
+    const status = await this.status(container, record);
+    if (status === 'paused') throw new ExecDriverError('ERR_CONTAINER_PAUSED', `container ${id} is paused`);
+    if (status !== 'running')
+      throw new ExecDriverError('ERR_CONTAINER_NOT_RUNNING', `container ${id} is ${status}`);
+    const proc: Process & Record<string, unknown> = { ...process };
+    if (options.consoleSocket) {
+      if (!proc.terminal)
+        throw new ExecDriverError('ERR_INVALID_ARGUMENT', '--console-socket needs a terminal', {
+          field: 'terminal',
+        });
+      proc[CONSOLE_SOCKET_FIELD] = resolve(options.consoleSocket);
+    }
+    try {
+      return await container.exec(proc as never, { stdin: options.stdin });
+    } catch (err) {
+      throw wrapError(err, 'ERR_CONTAINER_START_FAILED');
+    }
+  }
+
+  /** Freezes every process of the container (cgroup freezer). */
+  async pause(id: string): Promise<void> {
+    const { container, record } = await this.loadContainer(id);
+    const status = await this.status(container, record);
+    if (status !== 'running')
+      throw new ExecDriverError('ERR_CONTAINER_NOT_RUNNING', `container ${id} is ${status}`);
+    try {
+      await this.cgroup(record!.cgroupPath).freeze();
+    } catch (err) {
+      throw wrapError(err, 'ERR_CGROUP');
+    }
+  }
+
+  /** Thaws a paused container. */
+  async resume(id: string): Promise<void> {
+    const { record } = await this.loadContainer(id);
+    if (!record) throw new ExecDriverError('ERR_CONTAINER_NOT_FOUND', `container ${id} has no cgroup record`);
+    try {
+      await this.cgroup(record.cgroupPath).thaw();
+    } catch (err) {
+      throw wrapError(err, 'ERR_CGROUP');
+    }
+  }
+
+  /** cgroup statistics: memory, cpu, pids. */
+  async stats(id: string): Promise<CgroupStats> {
+    const { record } = await this.loadContainer(id);
+    if (!record) throw new ExecDriverError('ERR_CONTAINER_NOT_FOUND', `container ${id} has no cgroup record`);
+    try {
+      return this.cgroup(record.cgroupPath).stats();
+    } catch (err) {
+      throw wrapError(err, 'ERR_CGROUP');
+    }
+  }
+
+  /** PIDs (host view) of every process in the container's cgroup. */
+  async pids(id: string): Promise<number[]> {
+    const { record } = await this.loadContainer(id);
+    if (!record) return [];
+    try {
+      return this.cgroup(record.cgroupPath).pids();
+    } catch (err) {
+      throw wrapError(err, 'ERR_CGROUP');
+    }
+  }
+
+  /** Connects to the container's stdio (output from now on; the log has what came before). */
+  async attach(id: string): Promise<Attachment> {
+    const { container } = await this.loadContainer(id);
+    try {
+      return await container.attach();
+    } catch (err) {
+      throw wrapError(err, 'ERR_CONTAINER_NOT_RUNNING');
+    }
+  }
+
+  /** The container's json-file log: entries so far, and with `follow` new ones until it exits. */
+  async *logs(id: string, options: LogOptions = {}): AsyncGenerator<LogEntry> {
+    const { container, record } = await this.loadContainer(id);
+    const path = record?.logPath ?? container.record.logPath;
+    if (!path) return;
+    yield* readLogs(path, options, () => container.wait().then(() => undefined));
+  }
+
+  /** Events of one container: `oom` (cgroup v2 as they happen; v1 at exit) and `exit`, then the iterator ends. */
+  async *events(id: string, options: { signal?: AbortSignal } = {}): AsyncGenerator<ContainerEvent> {
+    const { container, record } = await this.loadContainer(id);
+    const manager = record ? this.cgroup(record.cgroupPath) : undefined;
+    yield* watchEvents(id, container, manager, options.signal);
+  }
+
+  /** Describes a status for messages. */
+  static describe(status: ContainerStatus): string {
+    return match(status)
+      .with('creating', () => 'being created')
+      .with('created', () => 'created, not started')
+      .with('running', () => 'running')
+      .with('paused', () => 'paused')
+      .with('stopped', () => 'stopped')
+      .exhaustive();
+  }
+}

@@ -1,0 +1,47 @@
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+/**
+ * What the driver keeps about a container beside libcontainer's state dir, in
+ * `<root>/.driver/<id>/record.json`. Written before any kernel object (the cgroup) is made,
+ * so a crash leaves a record that `delete` can clean up.
+ */
+export interface DriverRecord {
+  id: string;
+  bundle: string;
+  /** Normalized cgroup path (below the hierarchy root), e.g. `/berth/<id>`. */
+  cgroupPath: string;
+  created: string;
+  logPath: string;
+  stopSignal?: string;
+  annotations: Record<string, string>;
+  /** Set once libcontainer has made the container. */
+  complete: boolean;
+  /** Set once `start` has released the process to exec its program. */
+  started?: boolean;
+  /** The spec's poststop hooks, run on delete. */
+  poststop?: Array<{ path: string; args?: string[]; env?: string[]; timeout?: number }>;
+}
+
+export const driverDir = (root: string, id: string) => join(root, '.driver', id);
+
+export async function writeRecord(root: string, record: DriverRecord): Promise<void> {
+  const dir = driverDir(root, record.id);
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const path = join(dir, 'record.json');
+  await writeFile(`${path}.tmp`, JSON.stringify(record, null, 2));
+  await rename(`${path}.tmp`, path);
+}
+
+export async function readRecord(root: string, id: string): Promise<DriverRecord | undefined> {
+  try {
+    return JSON.parse(await readFile(join(driverDir(root, id), 'record.json'), 'utf8')) as DriverRecord;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
+export async function removeRecord(root: string, id: string): Promise<void> {
+  await rm(driverDir(root, id), { recursive: true, force: true });
+}

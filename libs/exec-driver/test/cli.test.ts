@@ -1,0 +1,146 @@
+import { type SpawnOptions, spawn } from 'node:child_process';
+import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type Sandbox, sandbox } from './helpers.js';
+
+const CLI = join(import.meta.dirname, '../dist/cli.js');
+const boxes: Sandbox[] = [];
+afterEach(async () => {
+  for (const b of boxes.splice(0)) await b.cleanup();
+});
+
+interface Result {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs berth-runtime; resolves when its stdio closes (after any relay it left has exited too). */
+function cli(s: Sandbox, args: string[], options: SpawnOptions & { input?: string } = {}): Promise<Result> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, '--root', s.driver.root, ...args], {
+      cwd: s.bundle,
+      ...options,
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout?.on('data', (d) => {
+      stdout += d;
+    });
+    child.stderr?.on('data', (d) => {
+      stderr += d;
+    });
+    child.stdin?.end(options.input ?? '');
+    child.on('error', reject);
+    child.on('exit', (code, signal) => {
+      // The CLI itself is done; for create/exec -d a relay may still hold stdout.
+      if (args.includes('create') || args.includes('-d') || args.includes('--detach'))
+        resolve({ code, signal, stdout, stderr });
+      else child.on('close', () => resolve({ code, signal, stdout, stderr }));
+    });
+  });
+}
+
+async function writeBundle(s: Sandbox, cmd: string[], overrides = {}) {
+  writeFileSync(join(s.bundle, 'config.json'), JSON.stringify(await s.spec(cmd, overrides)));
+}
+
+describe.skipIf(process.getuid?.() !== 0)('berth-runtime CLI', () => {
+  it('run: output, stdin and the exit code in the foreground; the container is removed after', async () => {
+    const s = await sandbox();
+    boxes.push(s);
+    await writeBundle(s, ['sh', '-c', 'cat; echo err >&2; exit 5']);
+    const id = s.id('run');
+    const r = await cli(s, ['run', id], { input: 'in\n' });
+    expect(r).toMatchObject({ code: 5, stdout: 'in\n', stderr: 'err\n' });
+    expect((await cli(s, ['list', '-q'])).stdout).toBe('');
+  });
+
+  it('create/start/state/kill/delete, with --pid-file and stdio through the relay', async () => {
+    const s = await sandbox();
+    boxes.push(s);
+    await writeBundle(s, ['sh', '-c', 'echo hello; read line; echo "read $line"; sleep 1000']);
+    const id = s.id('cli');
+    const pidFile = join(s.dir, 'pid');
+    // The caller's stdio becomes the container's: read it while the container runs.
+    // (A file as stdin: Node destroys a child's stdin pipe when the child exits.)
+    writeFileSync(join(s.dir, 'input'), 'line\n');
+    const input = openSync(join(s.dir, 'input'), 'r');
+    const child = spawn(
+      process.execPath,
+      [CLI, '--root', s.driver.root, 'create', '--bundle', s.bundle, '--pid-file', pidFile, id],
+      {
+        stdio: [input, 'pipe', 'inherit'],
+      },
+    );
+    closeSync(input);
+    let out = '';
+    child.stdout!.on('data', (d) => {
+      out += d;
+    });
+    const relayClosed = new Promise<void>((r) => child.stdout!.on('close', () => r()));
+    expect(await new Promise((r) => child.on('exit', r))).toBe(0);
+    const relayPid = Number(readFileSync(pidFile, 'utf8'));
+    expect(relayPid).toBeGreaterThan(0);
+    const created = JSON.parse((await cli(s, ['state', id])).stdout);
+    expect(created).toMatchObject({ ociVersion: '1.2.0', id, status: 'created', bundle: s.bundle });
+    expect(created.pid).toBeGreaterThan(0);
+    expect((await cli(s, ['start', id])).code).toBe(0);
+    for (let i = 0; i < 100 && !out.includes('read line'); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(out).toBe('hello\nread line\n');
+    expect(JSON.parse((await cli(s, ['state', id])).stdout).status).toBe('running');
+    expect(JSON.parse((await cli(s, ['ps', '--format', 'json', id])).stdout)).toEqual([created.pid]);
+    const list = await cli(s, ['list']);
+    expect(list.stdout).toMatch(new RegExp(`^ID\\s+PID\\s+STATUS.*\\n${id}\\s+${created.pid}\\s+running`));
+    expect((await cli(s, ['pause', id])).code).toBe(0);
+    expect(JSON.parse((await cli(s, ['state', id])).stdout).status).toBe('paused');
+    expect((await cli(s, ['resume', id])).code).toBe(0);
+    const exec = await cli(s, ['exec', id, 'sh', '-c', 'echo in-exec; exit 9']);
+    expect(exec).toMatchObject({ code: 9, stdout: 'in-exec\n' });
+    const refused = await cli(s, ['delete', id]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/running/);
+    expect((await cli(s, ['kill', id, 'KILL'])).code).toBe(0);
+    await relayClosed;
+    expect(JSON.parse((await cli(s, ['state', id])).stdout).status).toBe('stopped');
+    expect((await cli(s, ['delete', id])).code).toBe(0);
+    const gone = await cli(s, ['--log', join(s.dir, 'log.json'), '--log-format', 'json', 'state', id]);
+    expect(gone.code).toBe(1);
+    expect(JSON.parse(readFileSync(join(s.dir, 'log.json'), 'utf8'))).toMatchObject({
+      level: 'error',
+      msg: expect.stringMatching(/does not exist/),
+    });
+  });
+
+  it('the relay exits like the container (its code), for engines that reap it', async () => {
+    const s = await sandbox();
+    boxes.push(s);
+    await writeBundle(s, ['sh', '-c', 'exit 3']);
+    const id = s.id('relay');
+    const pidFile = join(s.dir, 'pid');
+    // A parent that reaps the relay: a shell runs create and then waits on nothing; use the
+    // relay's own exit as seen through its stdout closing, and the recorded status.
+    expect((await cli(s, ['create', '--pid-file', pidFile, id])).code).toBe(0);
+    expect((await cli(s, ['start', id])).code).toBe(0);
+    const state = await cli(s, ['state', id]);
+    expect(state.code).toBe(0);
+    expect((await cli(s, ['delete', '--force', id])).code).toBe(0);
+    expect((await cli(s, ['delete', '--force', id])).code).toBe(0);
+  });
+
+  it('rejects bad input with runc-style messages', async () => {
+    const s = await sandbox();
+    boxes.push(s);
+    writeFileSync(
+      join(s.bundle, 'config.json'),
+      JSON.stringify({ ociVersion: '1.2.0', process: { args: ['true'], cwd: '/' } }),
+    );
+    const r = await cli(s, ['create', s.id('bad')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/root: is required/);
+    expect((await cli(s, ['bogus'])).code).toBe(2);
+    expect(JSON.parse((await cli(s, ['features'])).stdout)).toMatchObject({ ociVersionMax: '1.2.0' });
+  });
+});

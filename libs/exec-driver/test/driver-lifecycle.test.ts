@@ -1,0 +1,114 @@
+import { existsSync } from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ExecDriverError } from '../src/index.js';
+import { runToEnd, type Sandbox, sandbox } from './helpers.js';
+
+const boxes: Sandbox[] = [];
+afterEach(async () => {
+  for (const b of boxes.splice(0)) await b.cleanup();
+});
+async function box() {
+  const b = await sandbox();
+  boxes.push(b);
+  return b;
+}
+
+describe.skipIf(process.getuid?.() !== 0)('driver lifecycle', () => {
+  it('goes created → running → stopped with the OCI state at each step', async () => {
+    const s = await box();
+    const id = s.id('life');
+    const spec = await s.spec(['sh', '-c', 'read x; echo got $x; exit 3']);
+    const created = await s.driver.create({ id, bundle: s.bundle, spec, stdin: true });
+    expect(created).toMatchObject({ ociVersion: '1.2.0', id, status: 'created', bundle: s.bundle });
+    expect(created.pid).toBeGreaterThan(0);
+    const a = await s.driver.attach(id);
+    let out = '';
+    a.stdout.on('data', (d) => {
+      out += d;
+    });
+    await s.driver.start(id);
+    expect((await s.driver.state(id)).status).toBe('running');
+    await expect(s.driver.start(id)).rejects.toMatchObject({ code: 'ERR_CONTAINER_NOT_CREATED' });
+    await expect(s.driver.delete(id)).rejects.toMatchObject({ code: 'ERR_CONTAINER_RUNNING' });
+    a.stdin.end('hello\n');
+    const status = await s.driver.wait(id);
+    expect(status).toMatchObject({ exitCode: 3, signal: null, started: true });
+    expect((await s.driver.state(id)).status).toBe('stopped');
+    await a.exit;
+    expect(out).toBe('got hello\n');
+    expect((await s.driver.list()).map((c) => c.id)).toEqual([id]);
+    await s.driver.delete(id);
+    await expect(s.driver.state(id)).rejects.toMatchObject({ code: 'ERR_CONTAINER_NOT_FOUND' });
+    expect(await s.driver.list()).toEqual([]);
+  });
+
+  it('reports exit codes and signals', async () => {
+    const s = await box();
+    expect((await runToEnd(s, 'code', await s.spec(['sh', '-c', 'exit 42']))).status.exitCode).toBe(42);
+    // A child killed by a signal, its status passed on by the shell; then the init itself.
+    expect(
+      (await runToEnd(s, 'child', await s.spec(['sh', '-c', 'sh -c "kill -SEGV \\$\\$"; exit $?']))).status
+        .exitCode,
+    ).toBe(139);
+    const id = s.id('sig');
+    await s.driver.create({ id, bundle: s.bundle, spec: await s.spec(['sleep', '100']) });
+    await s.driver.start(id);
+    await s.driver.kill(id, 'SIGKILL');
+    expect(await s.driver.wait(id)).toMatchObject({ exitCode: 137, signal: 'SIGKILL' });
+    await expect(s.driver.kill(id, 'SIGKILL')).rejects.toMatchObject({ code: 'ERR_CONTAINER_NOT_RUNNING' });
+  });
+
+  it('applies Docker defaults: caps, seccomp, masked paths, read-only /sys, default PATH', async () => {
+    const s = await box();
+    const r = await runToEnd(
+      s,
+      'defaults',
+      await s.spec([
+        'sh',
+        '-c',
+        'grep -E "^(CapEff|Seccomp|NoNewPrivs):" /proc/self/status; echo $PATH; cat /proc/kcore | wc -c; touch /sys/x 2>/dev/null || echo sys-ro; unshare -U true 2>/dev/null || echo unshare-blocked',
+      ]),
+    );
+    expect(r.status.exitCode).toBe(0);
+    expect(r.stdout).toContain('CapEff:\t00000000a80425fb');
+    expect(r.stdout).toMatch(/Seccomp:\s+2/);
+    expect(r.stdout).toContain('/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin');
+    expect(r.stdout).toContain('\n0\n');
+    expect(r.stdout).toContain('sys-ro');
+    expect(r.stdout).toContain('unshare-blocked');
+  });
+
+  it('rejects a bad spec with a typed error and leaves nothing behind', async () => {
+    const s = await box();
+    const good = await s.spec(['true']);
+    const cases: Array<[string, unknown]> = [
+      ['root', { ...good, root: undefined }],
+      ['linux.namespaces[0].type', { ...good, linux: { ...good.linux, namespaces: [{ type: 'bogus' }] } }],
+      [
+        'mounts[0].destination',
+        { ...good, mounts: [{ destination: 'relative', type: 'tmpfs', source: 'tmpfs' }] },
+      ],
+      ['root.path', { ...good, root: { path: 'no-such-dir' } }],
+    ];
+    for (const [field, spec] of cases) {
+      const id = s.id('bad');
+      const err = await s.driver.create({ id, bundle: s.bundle, spec: spec as never }).catch((e) => e);
+      expect(err).toBeInstanceOf(ExecDriverError);
+      expect(err).toMatchObject({ code: 'ERR_SPEC_INVALID', field });
+      expect(existsSync(`${s.driver.root}/${id}`)).toBe(false);
+      expect(existsSync(`${s.driver.root}/.driver/${id}`)).toBe(false);
+      expect(existsSync(`/sys/fs/cgroup/memory/berth/${id}`)).toBe(false);
+    }
+    // A spec the kernel refuses: fails in the monitor, and still nothing is left.
+    const id = s.id('badmount');
+    const spec = {
+      ...good,
+      mounts: [...good.mounts!, { destination: '/x', type: 'bind', source: '/no/such', options: ['bind'] }],
+    };
+    const err = await s.driver.create({ id, bundle: s.bundle, spec }).catch((e) => e);
+    expect(err).toBeInstanceOf(ExecDriverError);
+    expect(existsSync(`${s.driver.root}/${id}`)).toBe(false);
+    expect(existsSync(`/sys/fs/cgroup/memory/berth/${id}`)).toBe(false);
+    expect(existsSync(`/sys/fs/cgroup/pids/berth/${id}`)).toBe(false);
+  });
+});

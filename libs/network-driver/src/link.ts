@@ -1,0 +1,114 @@
+import { writeFile } from 'node:fs/promises';
+import { run } from './exec.js';
+import { macFor } from './ipam.js';
+
+/** What {@link LinkPlumbing.attach} does for one endpoint. */
+export interface VethAttach {
+  /** The container's network namespace (a file from createNetns, or /proc/<pid>/ns/net). */
+  netnsPath: string;
+  /** The host end, enslaved to `bridge`. */
+  hostIfname: string;
+  /** The container end's name inside the namespace (`eth0`, `eth1`, …). */
+  containerIfname: string;
+  mac: string;
+  bridge: string;
+  /** `ip/prefix` for the container end. */
+  address: string;
+  /** Adds `default via gateway` in the namespace when set. */
+  defaultGateway?: string;
+}
+
+/**
+ * The kernel link operations the driver needs. Two implementations over iproute2 are here:
+ * {@link batchedIp} (one `ip -batch -` on the host plus one inside the namespace per attach, the
+ * default) and {@link perStepIp} (one `ip` process per step), kept to measure the choice.
+ */
+export interface LinkPlumbing {
+  createBridge(name: string, gatewayCidr: string): Promise<void>;
+  deleteLink(name: string): Promise<void>;
+  attach(a: VethAttach): Promise<void>;
+  /** Brings `lo` up inside the namespace. */
+  loopbackUp(netnsPath: string): Promise<void>;
+  /** Replaces (or, with null, deletes) the default route inside the namespace. */
+  setDefaultRoute(netnsPath: string, gateway: string | null): Promise<void>;
+  /** Links of the host namespace whose names start with `prefix`. */
+  listLinks(prefix: string): Promise<{ name: string; kind: string | undefined }[]>;
+}
+
+const inNetns = (netnsPath: string, args: string[]) => [`--net=${netnsPath}`, 'ip', ...args];
+
+// A bridge takes the lowest MAC of its ports unless given one: it would change when a port
+// leaves, and stale ARP entries for the gateway in the containers would blackhole their traffic.
+const bridgeSteps = (name: string, gatewayCidr: string) => [
+  `link add ${name} address ${macFor(gatewayCidr.split('/')[0]!)} type bridge`,
+  `addr add ${gatewayCidr} dev ${name}`,
+  `link set ${name} up`,
+];
+
+const hostSteps = (a: VethAttach) => [
+  `link add ${a.hostIfname} type veth peer name ${a.containerIfname} netns ${a.netnsPath} address ${a.mac}`,
+  `link set ${a.hostIfname} master ${a.bridge}`,
+  // Hairpin lets a container reach its own published port through the host's DNAT.
+  `link set ${a.hostIfname} type bridge_slave hairpin on`,
+  `link set ${a.hostIfname} up`,
+];
+
+const netnsSteps = (a: VethAttach) => [
+  'link set lo up',
+  `addr add ${a.address} dev ${a.containerIfname}`,
+  `link set ${a.containerIfname} up`,
+  ...(a.defaultGateway ? [`route replace default via ${a.defaultGateway} dev ${a.containerIfname}`] : []),
+];
+
+/** Lets DNAT from 127.0.0.1 (host-local clients of published ports) leave through the bridge. */
+async function enableRouteLocalnet(bridge: string): Promise<void> {
+  await writeFile(`/proc/sys/net/ipv4/conf/${bridge}/route_localnet`, '1');
+}
+
+async function listLinks(prefix: string) {
+  const links = JSON.parse(await run('ip', ['-j', '-d', 'link', 'show'])) as {
+    ifname: string;
+    linkinfo?: { info_kind?: string };
+  }[];
+  return links
+    .filter((l) => l.ifname.startsWith(prefix))
+    .map((l) => ({ name: l.ifname, kind: l.linkinfo?.info_kind }));
+}
+
+const split = (line: string) => line.split(' ');
+
+export const batchedIp: LinkPlumbing = {
+  async createBridge(name, gatewayCidr) {
+    await run('ip', ['-batch', '-'], `${bridgeSteps(name, gatewayCidr).join('\n')}\n`);
+    await enableRouteLocalnet(name);
+  },
+  async deleteLink(name) {
+    await run('ip', ['link', 'del', name]);
+  },
+  async attach(a) {
+    await run('ip', ['-batch', '-'], `${hostSteps(a).join('\n')}\n`);
+    await run('nsenter', inNetns(a.netnsPath, ['-batch', '-']), `${netnsSteps(a).join('\n')}\n`);
+  },
+  async loopbackUp(netnsPath) {
+    await run('nsenter', inNetns(netnsPath, ['link', 'set', 'lo', 'up']));
+  },
+  async setDefaultRoute(netnsPath, gateway) {
+    const args = gateway
+      ? ['route', 'replace', 'default', 'via', gateway]
+      : ['route', 'flush', 'exact', '0/0'];
+    await run('nsenter', inNetns(netnsPath, args));
+  },
+  listLinks,
+};
+
+export const perStepIp: LinkPlumbing = {
+  ...batchedIp,
+  async createBridge(name, gatewayCidr) {
+    for (const step of bridgeSteps(name, gatewayCidr)) await run('ip', split(step));
+    await enableRouteLocalnet(name);
+  },
+  async attach(a) {
+    for (const step of hostSteps(a)) await run('ip', split(step));
+    for (const step of netnsSteps(a)) await run('nsenter', inNetns(a.netnsPath, split(step)));
+  },
+};
