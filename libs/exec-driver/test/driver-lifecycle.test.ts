@@ -111,4 +111,18 @@ describe.skipIf(process.getuid?.() !== 0)('driver lifecycle', () => {
     expect(existsSync(`/sys/fs/cgroup/memory/berth/${id}`)).toBe(false);
     expect(existsSync(`/sys/fs/cgroup/pids/berth/${id}`)).toBe(false);
   });
+  it('lets exactly one of two concurrent creates with one id win, and keeps the winner intact', async () => {
+    const s = await box();
+    const id = s.id('race');
+    const spec = await s.spec(['sleep', '30']);
+    const results = await Promise.allSettled([
+      s.driver.create({ id, bundle: s.bundle, spec }),
+      s.driver.create({ id, bundle: s.bundle, spec }),
+    ]);
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    const lost = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+    expect(lost.reason).toMatchObject({ code: 'ERR_CONTAINER_EXISTS' });
+    expect((await s.driver.state(id)).status).toBe('created');
+    await s.driver.delete(id, { force: true });
+  });
 });

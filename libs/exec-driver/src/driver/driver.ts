@@ -26,7 +26,14 @@ import { containerCgroupPath } from './cgroup-path.js';
 import { type ContainerEvent, watchEvents } from './events.js';
 import { runHooks } from './hooks.js';
 import { type LogEntry, type LogOptions, readLogs } from './logs.js';
-import { type DriverRecord, driverDir, readRecord, removeRecord, writeRecord } from './record.js';
+import {
+  claimRecord,
+  type DriverRecord,
+  driverDir,
+  readRecord,
+  removeRecord,
+  writeRecord,
+} from './record.js';
 
 const ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 
@@ -190,6 +197,8 @@ export class ExecDriver {
       complete: false,
       poststop: spec.hooks?.poststop,
     };
+    if (!(await claimRecord(this.root, options.id)))
+      throw new ExecDriverError('ERR_CONTAINER_EXISTS', `container ${options.id} already exists`);
     await writeRecord(this.root, record);
     let manager: CgroupManager | undefined;
     let container: Container | undefined;

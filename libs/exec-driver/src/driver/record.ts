@@ -25,6 +25,21 @@ export interface DriverRecord {
 
 export const driverDir = (root: string, id: string) => join(root, '.driver', id);
 
+/**
+ * Takes the id: makes the container's record dir, failing if it exists. Exclusive, so of two
+ * creates with one id exactly one wins. Returns false when the id is taken.
+ */
+export async function claimRecord(root: string, id: string): Promise<boolean> {
+  await mkdir(join(root, '.driver'), { recursive: true, mode: 0o700 });
+  try {
+    await mkdir(driverDir(root, id), { mode: 0o700 });
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw err;
+  }
+}
+
 export async function writeRecord(root: string, record: DriverRecord): Promise<void> {
   const dir = driverDir(root, record.id);
   await mkdir(dir, { recursive: true, mode: 0o700 });
