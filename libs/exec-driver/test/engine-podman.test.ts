@@ -132,9 +132,13 @@ describe.skipIf(process.getuid?.() !== 0 || !hasPodman)('podman with --runtime b
         'busybox',
         'sh',
         '-c',
-        'trap "exit 0" TERM; while :; do sleep 0.1; done',
+        'trap "exit 0" TERM; echo ready; while :; do sleep 0.1; done',
       ]).code,
     ).toBe(0);
+    // PID 1 ignores SIGTERM until its trap is set: wait for the shell to say so.
+    for (let i = 0; i < 100 && !pm(['logs', 'berth-test-engine2']).stdout.includes('ready'); i++) {
+      spawnSync('sleep', ['0.1']);
+    }
     const t1 = Date.now();
     expect(pm(['stop', '-t', '10', 'berth-test-engine2']).code).toBe(0);
     expect(Date.now() - t1).toBeLessThan(5000);
