@@ -111,7 +111,8 @@ class Loop {
       }
     } else if (clients_.count(fd)) {
       if (ev.events & EPOLLOUT) FlushClient(fd);
-      if (ev.events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) ReadClient(fd);
+      // Flushing may have dropped the client; never touch an fd we no longer own.
+      if (clients_.count(fd) && (ev.events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))) ReadClient(fd);
     }
   }
 
@@ -142,7 +143,9 @@ class Loop {
   }
 
   void ReadClient(int fd) {
-    Client& cl = clients_[fd];
+    auto it = clients_.find(fd);
+    if (it == clients_.end()) return;
+    Client& cl = it->second;
     char buf[65536];
     for (;;) {
       ssize_t n = read(fd, buf, sizeof(buf));
@@ -236,7 +239,9 @@ class Loop {
   }
 
   void FlushClient(int fd) {
-    Client& cl = clients_[fd];
+    auto it = clients_.find(fd);
+    if (it == clients_.end()) return;
+    Client& cl = it->second;
     while (!cl.out.empty()) {
       ssize_t n = send(fd, cl.out.data(), cl.out.size(), MSG_NOSIGNAL);
       if (n > 0) {
@@ -269,6 +274,7 @@ class Loop {
   }
 
   void Drop(int fd) {
+    if (!clients_.count(fd)) return;
     epoll_ctl(epfd_, EPOLL_CTL_DEL, fd, nullptr);
     close(fd);
     clients_.erase(fd);
