@@ -11,7 +11,7 @@
 
 #include "addon/args.h"
 #include "addon/error_message.h"
-#include "addon/owned_fd.h"
+#include "common/fd.h"
 #include "addon/register.h"
 
 namespace berth {
@@ -49,7 +49,7 @@ std::string EscapeBackslashes(const std::string& s) {
 }
 
 void SetLayer(Napi::Env env, int fsfd, const char* key, const std::string& path, bool unescaped) {
-  OwnedFd dir(open(path.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  Fd dir(open(path.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
   if (!dir) throw SyscallError(env, "open", errno, path);
   if (fsconfig(fsfd, FSCONFIG_SET_FD, key, nullptr, dir.get()) == 0) return;
   if (errno != EINVAL) ThrowWithLog(env, "fsconfig", errno, fsfd, path);
@@ -83,7 +83,7 @@ Napi::Value MountOverlayFs(const Napi::CallbackInfo& info) {
   unsigned long msFlags = static_cast<unsigned long>(Int64Arg(info, 4));
   Napi::Array optionArr = info[5].As<Napi::Array>();
 
-  OwnedFd fs(fsopen("overlay", FSOPEN_CLOEXEC));
+  Fd fs(fsopen("overlay", FSOPEN_CLOEXEC));
   if (!fs) throw SyscallError(env, "fsopen", errno, "overlay");
   for (uint32_t i = 0; i < lowerArr.Length(); i++) {
     std::string lower = lowerArr.Get(i).As<Napi::String>().Utf8Value();
@@ -102,7 +102,7 @@ Napi::Value MountOverlayFs(const Napi::CallbackInfo& info) {
   if (fsconfig(fs.get(), FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) != 0) {
     ThrowWithLog(env, "fsconfig", errno, fs.get(), target);
   }
-  OwnedFd mnt(fsmount(fs.get(), FSMOUNT_CLOEXEC, MountAttrs(msFlags)));
+  Fd mnt(fsmount(fs.get(), FSMOUNT_CLOEXEC, MountAttrs(msFlags)));
   if (!mnt) ThrowWithLog(env, "fsmount", errno, fs.get(), target);
   if (move_mount(mnt.get(), "", AT_FDCWD, target.c_str(), MOVE_MOUNT_F_EMPTY_PATH) != 0) {
     throw SyscallError(env, "move_mount", errno, target);

@@ -42,7 +42,7 @@ Napi::Value OpenAt(const Napi::CallbackInfo& info) {
   }
   // Something is there: pin it without opening it, check it is a regular file, then reopen
   // that same inode through /proc (no second lookup, so nothing can be swapped in between).
-  OwnedFd pin(openat(at.dirfd, at.name.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
+  Fd pin(openat(at.dirfd, at.name.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
   if (!pin) throw SyscallError(env, "openat", errno, path);
   struct stat st;
   if (fstat(pin.get(), &st) != 0) throw SyscallError(env, "fstat", errno, path);

@@ -17,14 +17,14 @@
 
 #include "addon/args.h"
 #include "addon/error_message.h"
-#include "addon/owned_fd.h"
+#include "common/fd.h"
 #include "addon/register.h"
 
 namespace berth {
 namespace {
 
 // A new network namespace, as an fd; the thread that made it has exited.
-OwnedFd NewNetnsFd(Napi::Env env) {
+Fd NewNetnsFd(Napi::Env env) {
   int fd = -1, err = 0;
   const char* failed = nullptr;
   std::thread([&] {
@@ -36,7 +36,7 @@ OwnedFd NewNetnsFd(Napi::Env env) {
     if (fd < 0) err = errno, failed = "open";
   }).join();
   if (failed) throw SyscallError(env, failed, err, "/proc/thread-self/ns/net");
-  return OwnedFd(fd);
+  return Fd(fd);
 }
 
 // createNetns(path): the file must not exist; it is created (mode 0, as ip does) and the new
@@ -44,11 +44,11 @@ OwnedFd NewNetnsFd(Napi::Env env) {
 Napi::Value CreateNetns(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::string path = StringArg(info, 0);
-  OwnedFd file(open(path.c_str(), O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0));
+  Fd file(open(path.c_str(), O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0));
   if (!file) throw SyscallError(env, "open", errno, path);
   file.Reset();
   try {
-    OwnedFd ns = NewNetnsFd(env);
+    Fd ns = NewNetnsFd(env);
     std::string source = "/proc/self/fd/" + std::to_string(ns.get());
     if (mount(source.c_str(), path.c_str(), "none", MS_BIND, nullptr) != 0) {
       throw SyscallError(env, "mount", errno, path);
@@ -67,7 +67,7 @@ Napi::Value CreateNetns(const Napi::CallbackInfo& info) {
 Napi::Value NetnsInode(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::string path = StringArg(info, 0);
-  OwnedFd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  Fd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd) throw SyscallError(env, "open", errno, path);
   int type = ioctl(fd.get(), NS_GET_NSTYPE);
   if (type < 0) throw SyscallError(env, "ioctl(NS_GET_NSTYPE)", errno, path);

@@ -30,7 +30,7 @@ Located ResolveParent(Napi::Env env, int rootFd, const std::string& path, bool b
   for (int attempt = 0;; attempt++) {
     long fd = syscall(SYS_openat2, rootFd, parent.c_str(), &how, sizeof how);
     if (fd >= 0) {
-      Located at{OwnedFd(static_cast<int>(fd)), static_cast<int>(fd), name};
+      Located at{Fd(static_cast<int>(fd)), static_cast<int>(fd), name};
       return at;
     }
     // EAGAIN: a rename or mount raced with `..` resolution; the kernel asks for a retry.
@@ -43,7 +43,7 @@ Located Locate(Napi::Env env, int rootFd, const std::string& path, bool beneath)
   if (rootFd < 0) {
     // An empty name must not turn into AT_EMPTY_PATH on the cwd.
     if (path.empty()) throw SyscallError(env, "open", ENOENT, path);
-    return Located{OwnedFd(), AT_FDCWD, path};
+    return Located{Fd(), AT_FDCWD, path};
   }
   return ResolveParent(env, rootFd, path, beneath);
 }

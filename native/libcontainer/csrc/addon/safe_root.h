@@ -9,11 +9,11 @@
 
 #include <string>
 
-#include "addon/owned_fd.h"
+#include "common/fd.h"
 
 namespace berth {
 struct Located {
-  OwnedFd owned;     // the parent directory (O_PATH), when resolved inside a root
+  Fd owned;     // the parent directory (O_PATH), when resolved inside a root
   int dirfd;         // owned.get(), or AT_FDCWD for a plain path
   std::string name;  // the final component; "" means the directory itself (`.`, `..`, `/`)
 

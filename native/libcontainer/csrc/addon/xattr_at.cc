@@ -13,7 +13,7 @@
 #include <cerrno>
 #include <cstdint>
 
-#include "addon/owned_fd.h"
+#include "common/fd.h"
 
 // Syscall numbers are shared by all architectures for syscalls added after 424.
 #ifndef SYS_setxattrat
@@ -47,7 +47,7 @@ long Dispatch(int dirfd, const std::string& name, ByPath byPath, At at, Follow f
     if (r >= 0 || errno != ENOSYS) return r;
     haveXattrAt.store(false, std::memory_order_relaxed);
   }
-  OwnedFd pin(openat(dirfd, name.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
+  Fd pin(openat(dirfd, name.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
   if (!pin) return -1;
   return follow(ProcFd(pin.get()).c_str());
 }

@@ -11,7 +11,7 @@
 #include <algorithm>
 #include <map>
 
-#include "monitor/fd.h"
+#include "common/fd.h"
 #include "monitor/setup_error.h"
 
 namespace berth {

@@ -4,7 +4,7 @@
 // destination can never land outside it.
 #include <string>
 
-#include "monitor/fd.h"
+#include "common/fd.h"
 
 namespace berth {
 // Opens `path` inside the root (O_PATH), creating missing directories (and, if `file`, the

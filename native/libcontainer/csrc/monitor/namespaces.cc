@@ -7,7 +7,7 @@
 #include <fstream>
 #include <map>
 
-#include "monitor/fd.h"
+#include "common/fd.h"
 #include "monitor/setup_error.h"
 
 namespace berth {

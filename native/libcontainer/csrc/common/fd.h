@@ -1,26 +1,26 @@
 #pragma once
-// An owned file descriptor, closed when it goes out of scope, so that every early `throw`
-// in the addon releases what it opened.
+// An owned file descriptor, shared by the addon and the monitor.
 #include <unistd.h>
 
 #include <utility>
 
 namespace berth {
-class OwnedFd {
+// An owned file descriptor, closed when it goes out of scope.
+class Fd {
  public:
-  OwnedFd() = default;
-  explicit OwnedFd(int fd) : fd_(fd) {}
-  OwnedFd(const OwnedFd&) = delete;
-  OwnedFd& operator=(const OwnedFd&) = delete;
-  OwnedFd(OwnedFd&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
-  OwnedFd& operator=(OwnedFd&& o) noexcept {
+  Fd() = default;
+  explicit Fd(int fd) : fd_(fd) {}
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  Fd(Fd&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
+  Fd& operator=(Fd&& o) noexcept {
     if (this != &o) {
       Reset();
       fd_ = std::exchange(o.fd_, -1);
     }
     return *this;
   }
-  ~OwnedFd() { Reset(); }
+  ~Fd() { Reset(); }
   int get() const { return fd_; }
   int release() { return std::exchange(fd_, -1); }
   explicit operator bool() const { return fd_ >= 0; }
