@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { lgetxattr } from '@berth/libcontainer';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { applyLayer, isGraphDriverError, type TarEntry } from '../src/index.js';
+import { applyLayer, type GraphDriverError, isGraphDriverError, type TarEntry } from '../src/index.js';
 import { packTar, removeScratch, scratchDir, snapshot, streamOf, writeTar } from './helpers.js';
 
 const NS = 1_000_000_000n;
@@ -274,27 +274,50 @@ describe.skipIf(process.getuid?.() !== 0)('hostile layers', () => {
         { header: { name: 'shadow', type: 'symlink', linkname: join(sentinel, 'etc/shadow') } },
       ]);
       await applyLayer(streamOf(lower), root, { inPlace: true, whiteouts: mode });
+      // Same-layer symlink, then a write through it: rejected there, the symlink stays inside.
       const upper = await packTar([
-        // Same-layer symlink, then write through it.
         { header: { name: 'same', type: 'symlink', linkname: sentinel } },
         { header: { name: 'same/keep' }, body: 'pwned' },
-        { header: { name: 'abs/keep' }, body: 'pwned' },
-        { header: { name: 'up/etc/shadow' }, body: 'pwned' },
-        { header: { name: `${sentinel}/keep` }, body: 'pwned' },
-        { header: { name: 'shadow' }, body: 'pwned' },
-        // Delete through symlinks.
-        { header: { name: 'slash/.wh.sentinel' } },
-        { header: { name: 'abs/.wh.keep' } },
-        { header: { name: 'abs/etc/.wh..wh..opq' } },
-        // Hardlink through a symlink to the host's shadow, and to an absolute host path.
-        { header: { name: 'h1', type: 'link', linkname: 'shadow' } },
-        { header: { name: 'h2', type: 'link', linkname: 'abs/etc/shadow' } },
-        { header: { name: 'sub/', type: 'directory' } },
-        { header: { name: 'dev/x', type: 'character-device', devmajor: 1, devminor: 3 } },
       ]);
       const err = await applyLayer(streamOf(upper), root, { inPlace: true, whiteouts: mode }).catch((e) => e);
-      // Either applied inside the root (harmless) or rejected; the afterEach checks the sentinel.
-      if (err) expect(isGraphDriverError(err), String(err)).toBe(true);
+      expect(isGraphDriverError(err, 'ERR_LAYER_INVALID'), String(err)).toBe(true);
+      expect((err as GraphDriverError).path).toBe('same/keep');
+      // Each hostile entry in its own layer (in order), so that every one is exercised and its
+      // outcome asserted: rejected, or applied inside the root (the afterEach checks the sentinel).
+      const cases: Array<[Parameters<typeof packTar>[0][number], 'ok' | 'ERR_LAYER_INVALID']> = [
+        // Write through symlinks planted by the lower layer.
+        [{ header: { name: 'abs/keep' }, body: 'pwned' }, 'ERR_LAYER_INVALID'],
+        [{ header: { name: 'up/etc/shadow' }, body: 'pwned' }, 'ERR_LAYER_INVALID'],
+        // An absolute name is taken relative to the root.
+        [{ header: { name: `${sentinel}/keep` }, body: 'pwned' }, 'ok'],
+        // Replaces the symlink itself, not its target.
+        [{ header: { name: 'shadow' }, body: 'pwned' }, 'ok'],
+        // Delete through symlinks: resolved inside the root.
+        [{ header: { name: 'slash/.wh.sentinel' } }, 'ok'],
+        [{ header: { name: 'abs/.wh.keep' } }, 'ok'],
+        [{ header: { name: 'abs/etc/.wh..wh..opq' } }, 'ok'],
+        // Hardlink to the (now regular) in-root shadow, and through a symlink to the host's.
+        [{ header: { name: 'h1', type: 'link', linkname: 'shadow' } }, 'ok'],
+        [{ header: { name: 'h2', type: 'link', linkname: 'abs/etc/shadow' } }, 'ERR_LAYER_INVALID'],
+        [{ header: { name: 'sub/', type: 'directory' } }, 'ok'],
+        [{ header: { name: 'dev/x', type: 'character-device', devmajor: 1, devminor: 3 } }, 'ok'],
+      ];
+      for (const [entry, expected] of cases) {
+        const got = await applyLayer(streamOf(await packTar([entry])), root, {
+          inPlace: true,
+          whiteouts: mode,
+        }).then(
+          () => 'ok',
+          (e) => (isGraphDriverError(e) ? e.code : String(e)),
+        );
+        expect(got, entry.header.name).toBe(expected);
+      }
+      expect(readFileSync(join(root, 'shadow'), 'utf8')).toBe('pwned');
+      // abs/.wh.keep resolved inside the root: it deleted (vfs) or whited out (overlay) the
+      // in-root <sentinel>/keep written above by the absolute name.
+      const keep = join(root, sentinel, 'keep');
+      if (mode === 'vfs') expect(existsSync(keep)).toBe(false);
+      else expect(lstatSync(keep).isCharacterDevice()).toBe(true);
       // A hardlink to an absolute host path resolves inside the root, where there is no such file.
       const t = await packTar([
         { header: { name: 'h3', type: 'link', linkname: join(sentinel, 'etc/shadow') } },

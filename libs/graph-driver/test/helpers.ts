@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { lgetxattr, llistxattr, umount } from '@berth/libcontainer';
 import tar from 'tar-stream';
+import { mountsUnder } from '../src/drivers/mounts.js';
 import { type TarEntry, tarBytes } from '../src/index.js';
 
 /** A fresh temp directory named berth-test-*, for one test. */
@@ -12,17 +13,8 @@ export function scratchDir(base = tmpdir()): string {
   return mkdtempSync(join(base, 'berth-test-'));
 }
 
-const unescapeMountinfo = (s: string) =>
-  s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
-
-export function mountsUnder(dir: string): string[] {
-  return readFileSync('/proc/self/mountinfo', 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => unescapeMountinfo(line.split(' ')[4]!))
-    .filter((p) => p === dir || p.startsWith(`${dir}/`))
-    .reverse();
-}
+// The package's own mountinfo parser (one implementation to trust and to fix).
+export { mountsUnder };
 
 /** Unmounts everything below `dir`, then deletes it. Never deletes through a mount. */
 export function removeScratch(dir: string): void {

@@ -7,7 +7,19 @@ import { gunzipSync } from 'node:zlib';
 import { busyboxImage, largeImage } from '@berth/fixtures';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isGraphDriverError, LayerStore } from '../src/index.js';
-import { mountsUnder, removeScratch, scratchDir } from './helpers.js';
+import { mountsUnder, packTar, removeScratch, scratchDir, streamOf } from './helpers.js';
+
+const codeOf = (p: Promise<unknown>) =>
+  p.then(
+    () => 'ok',
+    (e) => (isGraphDriverError(e) ? e.code : ((e as { code?: string }).code ?? String(e))),
+  );
+
+/** A one-file layer tar and its diff ID. */
+async function smallLayer(body = 'hi'): Promise<{ buf: Buffer; diffId: `sha256:${string}` }> {
+  const buf = await packTar([{ header: { name: 'hello' }, body }]);
+  return { buf, diffId: `sha256:${createHash('sha256').update(buf).digest('hex')}` };
+}
 
 const pkgDir = join(dirname(fileURLToPath(import.meta.url)), '..');
 const blobPath = (layout: string, digest: string) =>
@@ -84,6 +96,65 @@ for (const driver of ['overlay', 'vfs'] as const) {
       expect(await store.removeRw('ctr1')).toEqual([]);
       expect(await store.release(layer.chainId)).toEqual([layer.chainId, base.chainId]);
       expect(store.driver.list()).toEqual([]);
+    });
+
+    it('a register racing a release of the last reference imports again, not a deleted layer', async () => {
+      const { buf, diffId } = await smallLayer();
+      await store.register(streamOf(buf), null, { diffId });
+      // release() takes the lock first; register() must not reference what it deletes.
+      const released = store.release(diffId);
+      const again = store.register(streamOf(buf), null, { diffId });
+      expect(await released).toEqual([diffId]);
+      const l = await again;
+      expect(l.references).toBe(1);
+      expect(store.get(diffId)?.references).toBe(1);
+      expect(store.driver.list()).toEqual([l.cacheId]);
+      const p = await store.mount(diffId);
+      expect(readFileSync(join(p, 'hello'), 'utf8')).toBe('hi');
+      await store.unmount(diffId);
+      await store.close();
+      store = await LayerStore.open({ root: join(dir, 'store'), driver });
+      expect(store.get(diffId)?.references).toBe(1);
+    });
+
+    it('a mounted layer is not collected: release keeps it, the last unmount deletes it', async () => {
+      const { buf, diffId } = await smallLayer();
+      await store.register(streamOf(buf), null, { diffId });
+      expect(await codeOf(store.unmount(diffId))).toBe('ERR_LAYER_INVALID');
+      const p = await store.mount(diffId);
+      await store.mount(diffId);
+      expect(await store.release(diffId)).toEqual([]);
+      expect(store.get(diffId)?.references).toBe(0);
+      expect(readFileSync(join(p, 'hello'), 'utf8')).toBe('hi');
+      await store.unmount(diffId);
+      expect(store.get(diffId)).toBeDefined();
+      expect(readFileSync(join(p, 'hello'), 'utf8')).toBe('hi');
+      await store.unmount(diffId);
+      expect(store.get(diffId)).toBeUndefined();
+      expect(store.driver.list()).toEqual([]);
+      expect(await codeOf(store.unmount(diffId))).toBe('ERR_LAYER_NOT_FOUND');
+      // Released while mounted, then the store closed: the next open deletes it.
+      await store.register(streamOf(buf), null, { diffId });
+      await store.mount(diffId);
+      expect(await store.release(diffId)).toEqual([]);
+      await store.close();
+      store = await LayerStore.open({ root: join(dir, 'store'), driver });
+      expect(store.list()).toEqual([]);
+      expect(store.driver.list()).toEqual([]);
+      expect(readdirSync(join(dir, 'store/layers/sha256'))).toEqual([]);
+    });
+
+    it('a failed metadata write removes the applied layer', async () => {
+      const { buf, diffId } = await smallLayer();
+      // Something in the way of the metadata rename (ENOTEMPTY) after the apply succeeded.
+      const meta = join(dir, 'store/layers/sha256', diffId.slice('sha256:'.length));
+      mkdirSync(meta);
+      writeFileSync(join(meta, 'junk'), '');
+      expect(await codeOf(store.register(streamOf(buf), null, { diffId }))).toBe('ENOTEMPTY');
+      expect(store.list()).toEqual([]);
+      expect(store.driver.list()).toEqual([]);
+      expect(readdirSync(join(dir, 'store/layers/sha256'))).toEqual([diffId.slice('sha256:'.length)]);
+      expect(readdirSync(meta)).toEqual(['junk']);
     });
 
     it('start-up removes incomplete leftovers', async () => {

@@ -480,15 +480,18 @@ class EntryApplier {
         this.#r.symlink(lower.readlink(path), path);
       } else if (isRegMode(Number(st.mode))) {
         const src = lower.openFile(path, 'r');
-        const dst = this.#r.openFile(path, 'wx', 0o600);
         try {
-          const buf = Buffer.allocUnsafe(1 << 20);
-          for (let n = readSync(src, buf); n > 0; n = readSync(src, buf)) {
-            for (let off = 0; off < n; ) off += writeSync(dst, buf, off, n - off);
+          const dst = this.#r.openFile(path, 'wx', 0o600);
+          try {
+            const buf = Buffer.allocUnsafe(1 << 20);
+            for (let n = readSync(src, buf); n > 0; n = readSync(src, buf)) {
+              for (let off = 0; off < n; ) off += writeSync(dst, buf, off, n - off);
+            }
+          } finally {
+            closeSync(dst);
           }
         } finally {
           closeSync(src);
-          closeSync(dst);
         }
       } else return undefined;
       this.#r.lchown(path, Number(st.uid), Number(st.gid));

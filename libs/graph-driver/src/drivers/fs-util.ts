@@ -1,6 +1,16 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  fsyncSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { dirname } from 'node:path';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
@@ -12,11 +22,41 @@ export async function copyTree(src: string, dst: string): Promise<void> {
 
 export const tmpName = (prefix: string) => `${prefix}.berth-tmp-${randomBytes(6).toString('hex')}`;
 
-/** Writes a file atomically (temp file, rename). */
+/** Writes a new file and fsyncs it before closing (`wx`: never through an existing name). */
+export function writeFileSynced(path: string, data: string, mode = 0o600): void {
+  const fd = openSync(path, 'wx', mode);
+  try {
+    writeFileSync(fd, data);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** fsyncs a directory, so that entries created, renamed or removed in it are durable. */
+export function fsyncDir(dir: string): void {
+  const fd = openSync(dir, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Writes a file atomically and durably: temp file written and fsynced, renamed over `path`,
+ * then the directory fsynced. On failure the temp file is removed and `path` is unchanged.
+ */
 export function writeFileAtomic(path: string, data: string): void {
   const tmp = tmpName(path);
-  writeFileSync(tmp, data, { mode: 0o600 });
-  renameSync(tmp, path);
+  try {
+    writeFileSynced(tmp, data);
+    renameSync(tmp, path);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw err;
+  }
+  fsyncDir(dirname(path));
 }
 
 export function readJson<T>(path: string): T {

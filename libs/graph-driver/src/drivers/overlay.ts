@@ -3,6 +3,7 @@ import {
   existsSync,
   mkdirSync,
   readdirSync,
+  readlinkSync,
   renameSync,
   rmSync,
   symlinkSync,
@@ -76,16 +77,25 @@ export class OverlayDriver implements GraphDriver {
     unmountAllUnder(home);
     removeTempLeftovers(home);
     const d = new OverlayDriver(home, options);
-    const links = new Set<string>();
+    const links = new Map<string, string>();
     for (const id of d.list()) {
       removeTempLeftovers(join(home, id));
       try {
-        links.add(d.#meta(id).link);
+        links.set(d.#meta(id).link, id);
       } catch {
         // not a layer
       }
     }
-    for (const l of readdirSync(join(home, 'l'))) if (!links.has(l)) unlinkSync(join(home, 'l', l));
+    // Links no layer names, or that point nowhere, go; a layer whose link is missing (a crash
+    // between creating its directory and its link) gets it back.
+    for (const l of readdirSync(join(home, 'l'))) {
+      const id = links.get(l);
+      const p = join(home, 'l', l);
+      if (id === undefined || !isLinkTo(p, `../${id}/diff`) || !existsSync(p)) unlinkSync(p);
+    }
+    for (const [l, id] of links) {
+      if (!isLinkTo(join(home, 'l', l), `../${id}/diff`)) symlinkSync(`../${id}/diff`, join(home, 'l', l));
+    }
     return d;
   }
 
@@ -134,13 +144,18 @@ export class OverlayDriver implements GraphDriver {
     mkdirSync(tmp, { mode: 0o700 });
     for (const sub of ['diff', 'work', 'merged']) mkdirSync(join(tmp, sub), { mode: 0o755 });
     writeFileSync(join(tmp, 'meta.json'), JSON.stringify({ parent, rw, link } satisfies OverlayMeta));
-    symlinkSync(`../${id}/diff`, join(this.home, 'l', link));
     try {
       renameSync(tmp, dir);
     } catch (err) {
-      unlinkSync(join(this.home, 'l', link));
       rmSync(tmp, { recursive: true, force: true });
       throw new GraphDriverError('ERR_LAYER_EXISTS', `layer ${id} already exists`, { path: id, cause: err });
+    }
+    // The short link only once its target is there (open() restores it after a crash here).
+    try {
+      symlinkSync(`../${id}/diff`, join(this.home, 'l', link));
+    } catch (err) {
+      rmSync(dir, { recursive: true, force: true });
+      throw err;
     }
   }
 
@@ -339,6 +354,15 @@ export class OverlayDriver implements GraphDriver {
   diffDir(id: string): string {
     this.#meta(id);
     return this.#diff(id);
+  }
+}
+
+/** True when `p` is a symlink whose text is `target`. */
+function isLinkTo(p: string, target: string): boolean {
+  try {
+    return readlinkSync(p) === target;
+  } catch {
+    return false;
   }
 }
 

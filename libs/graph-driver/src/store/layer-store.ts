@@ -7,7 +7,6 @@ import {
   readdirSync,
   renameSync,
   rmSync,
-  writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -18,7 +17,14 @@ import type { ApplyProgress } from '../apply/apply-layer.js';
 import type { IdMappings } from '../apply/id-map.js';
 import type { Change, GraphDriver } from '../drivers/driver.js';
 import { KeyedMutex } from '../drivers/driver.js';
-import { readJson, removeTempLeftovers, tmpName, writeFileAtomic } from '../drivers/fs-util.js';
+import {
+  fsyncDir,
+  readJson,
+  removeTempLeftovers,
+  tmpName,
+  writeFileAtomic,
+  writeFileSynced,
+} from '../drivers/fs-util.js';
 import { OverlayDriver } from '../drivers/overlay.js';
 import { VfsDriver } from '../drivers/vfs.js';
 import { GraphDriverError } from '../errors.js';
@@ -94,6 +100,8 @@ export class LayerStore {
   readonly #rw = new Map<string, RwLayer>();
   readonly #inflight = new Map<string, Promise<unknown>>();
   readonly #pins = new Map<string, number>();
+  /** Read-only mounts made by `mount()`, per chain ID: a mounted layer is not collected. */
+  readonly #mounts = new Map<string, number>();
   readonly #lock = new KeyedMutex();
 
   private constructor(root: string, driver: GraphDriver) {
@@ -162,6 +170,12 @@ export class LayerStore {
         rmSync(join(layersDir, hexOf(l.chainId)), { recursive: true, force: true });
       }
     }
+    // Layers left without references (released while mounted, or a crash in the middle of a
+    // release) are collected now.
+    for (const l of [...this.#layers.values()]) {
+      // A driver layer that cannot go now is a leftover the next open removes.
+      if (l.references <= 0 && this.#layers.has(l.chainId)) await this.#gc(l.chainId).catch(() => undefined);
+    }
   }
 
   get(chainId: string): Layer | undefined {
@@ -206,11 +220,11 @@ export class LayerStore {
     writeFileAtomic(join(this.#metaDir(l.chainId), 'layer.json'), JSON.stringify(l, null, 2));
   }
 
-  #pin(chainId: string | null, delta: 1 | -1): void {
+  #pin(chainId: string | null, delta: 1 | -1, counts = this.#pins): void {
     if (chainId === null) return;
-    const n = (this.#pins.get(chainId) ?? 0) + delta;
-    if (n <= 0) this.#pins.delete(chainId);
-    else this.#pins.set(chainId, n);
+    const n = (counts.get(chainId) ?? 0) + delta;
+    if (n <= 0) counts.delete(chainId);
+    else counts.set(chainId, n);
   }
 
   /**
@@ -225,13 +239,21 @@ export class LayerStore {
       // Two imports of the same chain ID at once: the second waits for the first.
       for (;;) {
         const pending = this.#inflight.get(chainId);
-        if (!pending) break;
-        await pending.catch(() => undefined);
-      }
-      const existing = this.#layers.get(chainId);
-      if (existing) {
-        stream.destroy();
-        return this.#addRef(existing, options);
+        if (pending) {
+          await pending.catch(() => undefined);
+          continue;
+        }
+        // Find and reference under the lock: a release() cannot delete it in between.
+        const added = await this.#lock.run('meta', () => {
+          const existing = this.#layers.get(chainId);
+          return existing ? this.#addRefLocked(existing, options) : undefined;
+        });
+        if (added) {
+          stream.destroy();
+          return added;
+        }
+        // An import of it may have started while we waited for the lock.
+        if (!this.#inflight.has(chainId)) break;
       }
       const work = this.#import(stream, parent, options);
       this.#inflight.set(chainId, work);
@@ -244,17 +266,17 @@ export class LayerStore {
     return this.#import(stream, parent, options);
   }
 
-  async #addRef(l: Layer, options: RegisterOptions): Promise<Layer> {
-    return this.#lock.run('meta', () => {
-      l.references++;
-      if (options.compressedDigest && !l.compressedDigest) {
-        l.compressedDigest = options.compressedDigest;
-        l.compressedSize = options.compressedSize;
-        l.mediaType = options.mediaType;
-      }
-      this.#saveLayer(l);
-      return { ...l };
-    });
+  /** Adds a reference to a layer known to exist (called under the meta lock). */
+  #addRefLocked(l: Layer, options: RegisterOptions): Layer {
+    const next: Layer = { ...l, references: l.references + 1 };
+    if (options.compressedDigest && !l.compressedDigest) {
+      next.compressedDigest = options.compressedDigest;
+      next.compressedSize = options.compressedSize;
+      next.mediaType = options.mediaType;
+    }
+    this.#saveLayer(next);
+    Object.assign(l, next);
+    return { ...l };
   }
 
   async #import(stream: Readable, parent: string | null, options: RegisterOptions): Promise<Layer> {
@@ -281,9 +303,7 @@ export class LayerStore {
         if (existing) {
           // Someone else imported the same layer meanwhile: keep theirs.
           await this.driver.remove(cacheId).catch(() => undefined);
-          existing.references++;
-          this.#saveLayer(existing);
-          return { ...existing };
+          return this.#addRefLocked(existing, options);
         }
         const layer: Layer = {
           chainId,
@@ -297,12 +317,21 @@ export class LayerStore {
           references: 1,
           createdAt: new Date().toISOString(),
         };
-        // Metadata last: a temp dir with layer.json, renamed into place.
+        // Metadata last: a temp dir with layer.json (fsynced), renamed into place, the
+        // parent fsynced. If that fails, the applied layer goes too: no orphan is left.
         const dir = this.#metaDir(chainId);
         const tmp = tmpName(dir);
-        mkdirSync(tmp, { mode: 0o700 });
-        writeFileSync(join(tmp, 'layer.json'), JSON.stringify(layer, null, 2));
-        renameSync(tmp, dir);
+        try {
+          mkdirSync(tmp, { mode: 0o700 });
+          writeFileSynced(join(tmp, 'layer.json'), JSON.stringify(layer, null, 2));
+          fsyncDir(tmp);
+          renameSync(tmp, dir);
+        } catch (err) {
+          rmSync(tmp, { recursive: true, force: true });
+          await this.driver.remove(cacheId).catch(() => undefined);
+          throw err;
+        }
+        fsyncDir(join(this.root, 'layers/sha256'));
         this.#layers.set(chainId, layer);
         return { ...layer };
       });
@@ -328,7 +357,7 @@ export class LayerStore {
     const removed: Digest[] = [];
     for (let c = start; c !== null; ) {
       const l = this.#layers.get(c);
-      if (!l || l.references > 0 || this.#pins.has(c)) break;
+      if (!l || l.references > 0 || this.#pins.has(c) || this.#mounts.has(c)) break;
       const used =
         [...this.#layers.values()].some((o) => o.parent === c) ||
         [...this.#rw.values()].some((r) => r.parent === c);
@@ -443,18 +472,40 @@ export class LayerStore {
     }
   }
 
-  /** Mounts a read-only view of a layer (counted). */
-  mount(chainId: string): Promise<string> {
-    return this.driver.get(this.#mustGet(chainId).cacheId);
+  /**
+   * Mounts a read-only view of a layer (counted). While mounted the layer is not collected:
+   * a `release` of its last reference leaves it in place and the last `unmount` deletes it.
+   */
+  async mount(chainId: string): Promise<string> {
+    const l = this.#mustGet(chainId);
+    // Counted before the first await: a GC running under the lock sees it from now on.
+    this.#pin(chainId, 1, this.#mounts);
+    try {
+      return await this.driver.get(l.cacheId);
+    } catch (err) {
+      await this.#unpinMount(chainId);
+      throw err;
+    }
   }
 
-  unmount(chainId: string): Promise<void> {
-    return this.driver.put(this.#mustGet(chainId).cacheId);
+  /** Drops one `mount`; the layer is deleted if nothing else uses it any more. */
+  async unmount(chainId: string): Promise<void> {
+    const l = this.#mustGet(chainId);
+    if (!this.#mounts.has(chainId))
+      throw new GraphDriverError('ERR_LAYER_INVALID', `layer ${chainId} is not mounted`, { path: chainId });
+    await this.driver.put(l.cacheId);
+    await this.#unpinMount(chainId);
   }
 
-  /** Unmounts everything (at shutdown). */
+  async #unpinMount(chainId: string): Promise<void> {
+    this.#pin(chainId, -1, this.#mounts);
+    if (!this.#mounts.has(chainId)) await this.#lock.run('meta', () => this.#gc(chainId));
+  }
+
+  /** Unmounts everything (at shutdown). Layers released while mounted are deleted by the next `open`. */
   async close(): Promise<void> {
     await this.driver.cleanup();
+    this.#mounts.clear();
   }
 }
 
