@@ -21,8 +21,8 @@ export function parseUpstream(text: string): Upstream {
 
 /**
  * The embedded resolver of one user-defined network: a UDP server on the network's gateway
- * address (so it is reachable from every container on the bridge, and the container's
- * resolv.conf names it) that answers A queries for container names and aliases on that network
+ * address (reachable from every container on the bridge; inside each attached namespace an
+ * nft DNAT makes 127.0.0.11:53, which resolv.conf names, lead here) that answers A queries for container names and aliases on that network
  * and forwards everything else, unchanged, to the upstreams (the host's resolvers) in turn.
  */
 export class EmbeddedDns {
@@ -104,12 +104,18 @@ function errorReply(query: packet.Packet, rcode: number): Buffer {
   });
 }
 
-/** One UDP query to one upstream; resolves with the reply whose id matches, or rejects on timeout. */
+/**
+ * One UDP query to one upstream; resolves with the reply whose id matches and that comes from
+ * that upstream's address and port, or rejects on timeout. Settles (and closes the socket) once.
+ */
 function exchange(msg: Buffer, up: Upstream, timeoutMs: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const s = createSocket('udp4');
     const id = msg.readUInt16BE(0);
+    let settled = false;
     const done = (err: Error | null, reply?: Buffer) => {
+      if (settled) return;
+      settled = true;
       clearTimeout(timer);
       s.close();
       if (err) reject(err);
@@ -117,9 +123,10 @@ function exchange(msg: Buffer, up: Upstream, timeoutMs: number): Promise<Buffer>
     };
     const timer = setTimeout(() => done(new Error(`no answer from ${up.host}:${up.port}`)), timeoutMs);
     s.on('error', (e) => done(e));
-    s.on('message', (reply: Buffer, _r: RemoteInfo) => {
+    s.on('message', (reply: Buffer, r: RemoteInfo) => {
+      if (r.address !== up.host || r.port !== up.port) return;
       if (reply.length >= 2 && reply.readUInt16BE(0) === id) done(null, reply);
     });
-    s.send(msg, up.port, up.host);
+    s.send(msg, up.port, up.host, (err) => err && done(err));
   });
 }

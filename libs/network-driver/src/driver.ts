@@ -12,7 +12,7 @@ import { run } from './exec.js';
 import { type AddressPool, allocateAddress, macFor, planNetwork } from './ipam.js';
 import { type Cidr, parseCidr } from './ipv4.js';
 import { batchedIp, type LinkPlumbing } from './link.js';
-import { applyRuleset, renderRuleset } from './nft.js';
+import { applyRuleset, EMBEDDED_DNS_ADDRESS, renderRuleset } from './nft.js';
 import { type PortMapping, type PortRequest, parsePortSpec, portsClash } from './ports.js';
 import { containerResolvConf, formatHosts, formatResolvConf, parseResolvConf } from './resolv.js';
 import {
@@ -392,7 +392,7 @@ export class NetworkDriver {
     const requests = (options.ports ?? []).flatMap((p) => (typeof p === 'string' ? parsePortSpec(p) : [p]));
     for (const a of options.aliases ?? [])
       if (!NAME.test(a)) throw invalid(`invalid alias ${JSON.stringify(a)}`);
-    const { ep, sb, net, defaultGateway } = await this.store.transact(async (s) => {
+    const { ep, sb, net, defaultGateway, dnsRedirect } = await this.store.transact(async (s) => {
       const sb = this.mustSandbox(s, id);
       if (sb.mode !== 'bridge') {
         throw new NetworkDriverError(
@@ -428,8 +428,10 @@ export class NetworkDriver {
         sb.gatewayNetwork = network;
         defaultGateway = net.gateway;
       }
+      // 127.0.0.11 goes to the first DNS network the sandbox joined (the one resolv.conf is for).
+      const dnsRedirect = this.dnsNetworkOf(s, sb) ? undefined : this.dnsRedirectTo(net);
       sb.endpoints[network] = ep;
-      return { ep, sb, net, defaultGateway };
+      return { ep, sb, net, defaultGateway, dnsRedirect };
     });
     try {
       await this.links.attach({
@@ -440,6 +442,7 @@ export class NetworkDriver {
         bridge: net.bridge,
         address: `${ep.ip}/${parseCidr(net.subnet).prefix}`,
         ...(defaultGateway ? { defaultGateway } : {}),
+        ...(dnsRedirect ? { dnsRedirect: { table: this.table, ...dnsRedirect } } : {}),
       });
       await this.store.transact(async (s) => {
         s.sandboxes[id]!.endpoints[network]!.phase = 'ready';
@@ -475,19 +478,40 @@ export class NetworkDriver {
     if (!ep)
       throw new NetworkDriverError('ERR_ENDPOINT_NOT_FOUND', `sandbox ${id} is not connected to ${network}`);
     await this.links.deleteLink(ep.hostIfname).catch(ignoreMissingLink);
-    const reroute = await this.store.transact(async (s) => {
+    const { reroute, redns } = await this.store.transact(async (s) => {
       const sb = s.sandboxes[id];
-      if (!sb?.endpoints[network]) return null;
+      if (!sb?.endpoints[network]) return { reroute: null, redns: null };
+      const wasDnsTarget = this.dnsNetworkOf(s, sb)?.name === network;
       delete sb.endpoints[network];
       if (ep.ports.length > 0) await applyRuleset(renderRuleset(s, this.table));
-      if (sb.gatewayNetwork !== network) return null;
+      const nextDns = this.dnsNetworkOf(s, sb);
+      const redns =
+        wasDnsTarget && sb.netnsPath
+          ? { netnsPath: sb.netnsPath, to: (nextDns && this.dnsRedirectTo(nextDns)) ?? null }
+          : null;
+      if (sb.gatewayNetwork !== network) return { reroute: null, redns };
       const next = Object.values(sb.endpoints)
         .map((e) => s.networks[e.network])
         .find((n) => n && !n.internal);
       sb.gatewayNetwork = next?.name ?? null;
-      return next && sb.netnsPath ? { netnsPath: sb.netnsPath, gateway: next.gateway } : null;
+      const reroute = next && sb.netnsPath ? { netnsPath: sb.netnsPath, gateway: next.gateway } : null;
+      return { reroute, redns };
     });
     if (reroute) await this.links.setDefaultRoute(reroute.netnsPath, reroute.gateway);
+    if (redns) await this.links.setDnsRedirect(redns.netnsPath, this.table, redns.to);
+  }
+
+  /** The network whose embedded DNS answers a sandbox at 127.0.0.11: its first one with DNS. */
+  private dnsNetworkOf(s: State, sb: SandboxRecord): NetworkRecord | undefined {
+    if (this.opts.dns === false) return undefined;
+    return Object.values(sb.endpoints)
+      .map((e) => s.networks[e.network])
+      .find((n) => n?.dns);
+  }
+
+  private dnsRedirectTo(net: NetworkRecord): { address: string; port: number } | undefined {
+    if (this.opts.dns === false || !net.dns) return undefined;
+    return { address: net.gateway, port: this.opts.dns?.port ?? 53 };
   }
 
   private async resolvePorts(s: State, requests: PortRequest[]): Promise<PortMapping[]> {
@@ -523,7 +547,8 @@ export class NetworkDriver {
   /**
    * Writes the container's /etc/hosts, /etc/hostname and /etc/resolv.conf under
    * `<runRoot>/containers/<id>/` (for the engine to bind-mount) and returns their paths. On a
-   * user-defined network with the embedded DNS, resolv.conf names that network's resolver.
+   * user-defined network with the embedded DNS, resolv.conf names 127.0.0.11, which the
+   * sandbox's namespace redirects to that network's resolver.
    */
   async writeContainerFiles(id: string, options: { extraHosts?: string[] } = {}): Promise<ContainerFiles> {
     const s = await this.store.read();
@@ -548,11 +573,9 @@ export class NetworkDriver {
         names: [...new Set([sb.hostname, sb.name])],
       }));
       hosts = formatHosts([...own, ...extra]);
-      const dnsNet = Object.values(owner.endpoints)
-        .map((e) => s.networks[e.network])
-        .find((n) => n?.dns && this.opts.dns !== false);
       const conf = containerResolvConf(hostResolv);
-      resolv = formatResolvConf(dnsNet ? { ...conf, nameservers: [dnsNet.gateway] } : conf);
+      const dnsNet = this.dnsNetworkOf(s, owner);
+      resolv = formatResolvConf(dnsNet ? { ...conf, nameservers: [EMBEDDED_DNS_ADDRESS] } : conf);
     }
     const dir = join(this.runRoot, 'containers', id);
     await mkdir(dir, { recursive: true });
@@ -739,9 +762,14 @@ export class NetworkDriver {
 }
 
 async function writeAtomically(path: string, text: string): Promise<void> {
-  const tmp = `${path}.tmp`;
-  await writeFile(tmp, text, { mode: 0o644 });
-  await rename(tmp, path);
+  const tmp = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+  try {
+    await writeFile(tmp, text, { mode: 0o644 });
+    await rename(tmp, path);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
+  }
 }
 
 /** Whether nothing on the host listens on the mapping's host socket (a listener there would be shadowed). */

@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { run } from './exec.js';
 import { macFor } from './ipam.js';
+import { type DnsRedirect, renderDnsRedirect } from './nft.js';
 
 /** What {@link LinkPlumbing.attach} does for one endpoint. */
 export interface VethAttach {
@@ -16,6 +17,8 @@ export interface VethAttach {
   address: string;
   /** Adds `default via gateway` in the namespace when set. */
   defaultGateway?: string;
+  /** Makes 127.0.0.11:53 in the namespace reach this embedded DNS (same in-namespace step). */
+  dnsRedirect?: DnsRedirect;
 }
 
 /**
@@ -31,6 +34,12 @@ export interface LinkPlumbing {
   loopbackUp(netnsPath: string): Promise<void>;
   /** Replaces (or, with null, deletes) the default route inside the namespace. */
   setDefaultRoute(netnsPath: string, gateway: string | null): Promise<void>;
+  /** Points 127.0.0.11:53 inside the namespace at another embedded DNS, or (null) removes the table. */
+  setDnsRedirect(
+    netnsPath: string,
+    table: string,
+    redirect: Omit<DnsRedirect, 'table'> | null,
+  ): Promise<void>;
   /** Links of the host namespace whose names start with `prefix`. */
   listLinks(prefix: string): Promise<{ name: string; kind: string | undefined }[]>;
 }
@@ -77,6 +86,29 @@ async function listLinks(prefix: string) {
 
 const split = (line: string) => line.split(' ');
 
+const ROUTE_LOCALNET = '/proc/sys/net/ipv4/conf/all/route_localnet';
+
+/**
+ * One process tree inside the namespace for the ip batch plus, with a DNS redirect, the
+ * route_localnet sysctl and the `nft -f` of the redirect table (texts passed as arguments).
+ */
+async function inNetnsBatch(netnsPath: string, ipText: string, dns?: DnsRedirect): Promise<void> {
+  if (!dns) {
+    await run('nsenter', inNetns(netnsPath, ['-batch', '-']), ipText);
+    return;
+  }
+  const script = `echo 1 > ${ROUTE_LOCALNET}; printf '%s' "$1" | ip -batch -; printf '%s' "$2" | nft -f -`;
+  await run('nsenter', [
+    `--net=${netnsPath}`,
+    'sh',
+    '-ec',
+    script,
+    'sh',
+    ipText,
+    renderDnsRedirect(dns.table, dns),
+  ]);
+}
+
 export const batchedIp: LinkPlumbing = {
   async createBridge(name, gatewayCidr) {
     await run('ip', ['-batch', '-'], `${bridgeSteps(name, gatewayCidr).join('\n')}\n`);
@@ -87,7 +119,7 @@ export const batchedIp: LinkPlumbing = {
   },
   async attach(a) {
     await run('ip', ['-batch', '-'], `${hostSteps(a).join('\n')}\n`);
-    await run('nsenter', inNetns(a.netnsPath, ['-batch', '-']), `${netnsSteps(a).join('\n')}\n`);
+    await inNetnsBatch(a.netnsPath, `${netnsSteps(a).join('\n')}\n`, a.dnsRedirect);
   },
   async loopbackUp(netnsPath) {
     await run('nsenter', inNetns(netnsPath, ['link', 'set', 'lo', 'up']));
@@ -97,6 +129,15 @@ export const batchedIp: LinkPlumbing = {
       ? ['route', 'replace', 'default', 'via', gateway]
       : ['route', 'flush', 'exact', '0/0'];
     await run('nsenter', inNetns(netnsPath, args));
+  },
+  async setDnsRedirect(netnsPath, table, redirect) {
+    // Without the table's drop rules, route_localnet must go back off (see renderDnsRedirect).
+    const sysctl = `echo ${redirect === null ? 0 : 1} > ${ROUTE_LOCALNET}`;
+    await run(
+      'nsenter',
+      [`--net=${netnsPath}`, 'sh', '-ec', `${sysctl}; nft -f -`],
+      renderDnsRedirect(table, redirect),
+    );
   },
   listLinks,
 };
@@ -110,5 +151,6 @@ export const perStepIp: LinkPlumbing = {
   async attach(a) {
     for (const step of hostSteps(a)) await run('ip', split(step));
     for (const step of netnsSteps(a)) await run('nsenter', inNetns(a.netnsPath, split(step)));
+    if (a.dnsRedirect) await batchedIp.setDnsRedirect(a.netnsPath, a.dnsRedirect.table, a.dnsRedirect);
   },
 };

@@ -58,12 +58,50 @@ export function renderRuleset(state: State, table: string): string {
   );
 }
 
-export async function applyRuleset(text: string): Promise<void> {
-  await run('nft', ['-f', '-'], text);
+/** The address containers name in resolv.conf for the embedded DNS, as in Docker. */
+export const EMBEDDED_DNS_ADDRESS = '127.0.0.11';
+
+/** Where a container namespace's 127.0.0.11:53 goes: a network's embedded DNS server. */
+export interface DnsRedirect {
+  /** The nft table inside the container namespace. */
+  table: string;
+  /** The server's address (the network's gateway) and port. */
+  address: string;
+  port: number;
 }
 
-/** Whether `ip <table>` exists. */
-export async function tableExists(table: string): Promise<boolean> {
-  const out = await run('nft', ['list', 'tables', 'ip']);
-  return out.split('\n').some((l) => l.trim() === `table ip ${table}`);
+/**
+ * The rule set inside a container namespace that makes 127.0.0.11:53 (UDP, as the server speaks
+ * it) reach the embedded DNS on the gateway: DNAT in output, a masquerade of the 127.0.0.1
+ * source (so the packet may leave through eth*; with route_localnet=1 in that namespace) and,
+ * because route_localnet would otherwise let neighbours on the bridge reach the container's
+ * loopback services, a drop of new traffic from outside with a 127.0.0.0/8 address. Replies
+ * come back as from 127.0.0.11:53 by conntrack. With null, it deletes the table.
+ */
+export function renderDnsRedirect(table: string, r: Omit<DnsRedirect, 'table'> | null): string {
+  if (r === null) return `table ip ${table} {}\ndelete table ip ${table}\n`;
+  // Flush rather than delete-and-recreate: the same atomic replacement, but a table deletion
+  // costs the kernel a grace period (~10 ms here), too much for every attach.
+  return (
+    `table ip ${table} {}\nflush table ip ${table}\n` +
+    `table ip ${table} {\n` +
+    '  chain output {\n' +
+    '    type nat hook output priority -100; policy accept;\n' +
+    `    ip daddr ${EMBEDDED_DNS_ADDRESS} udp dport 53 dnat to ${r.address}:${r.port}\n` +
+    '  }\n' +
+    '  chain postrouting {\n' +
+    '    type nat hook postrouting priority srcnat; policy accept;\n' +
+    `    ip saddr 127.0.0.0/8 ip daddr ${r.address} udp dport ${r.port} masquerade\n` +
+    '  }\n' +
+    '  chain input {\n' +
+    '    type filter hook input priority filter; policy accept;\n' +
+    '    iifname != "lo" ip saddr 127.0.0.0/8 ct direction original drop\n' +
+    '    iifname != "lo" ip daddr 127.0.0.0/8 ct direction original drop\n' +
+    '  }\n' +
+    '}\n'
+  );
+}
+
+export async function applyRuleset(text: string): Promise<void> {
+  await run('nft', ['-f', '-'], text);
 }

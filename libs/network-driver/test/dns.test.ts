@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import packet from 'dns-packet';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { inNetns, isRoot, makeWorld, nodeIn, type World } from './helpers.js';
+import { inNetns, isRoot, makeWorld, nodeIn, serveIn, tcpRequest, type World } from './helpers.js';
 
 const resolveScript = `
   const { Resolver } = require('node:dns').promises;
@@ -70,15 +70,67 @@ describe.skipIf(!isRoot)('name resolution', () => {
     expect(await ask(web.netnsPath!, 'example.test')).toBe('198.51.100.99');
     expect(up.seen).toEqual(['stranger', 'example.test']);
 
-    // The generated resolv.conf points at the embedded resolver; busybox's resolver uses it.
+    // The generated resolv.conf names 127.0.0.11, as Docker's does, and inside the namespace
+    // that address reaches the network's resolver (busybox nslookup; c-ares also checks that
+    // the reply comes from the address it asked).
     const files = await d.writeContainerFiles(web.id);
-    expect(readFileSync(files.resolvConf, 'utf8')).toContain(`nameserver ${net.gateway}\n`);
-    const out = await inNetns(web.netnsPath!, ['busybox', 'nslookup', 'db', net.gateway]);
+    expect(readFileSync(files.resolvConf, 'utf8')).toContain('nameserver 127.0.0.11\n');
+    expect(readFileSync(files.resolvConf, 'utf8')).not.toContain(net.gateway);
+    const out = await inNetns(web.netnsPath!, ['busybox', 'nslookup', 'db', '127.0.0.11']);
     expect(out).toContain(eDb.ip);
+    expect((await nodeIn(db.netnsPath!, resolveScript, '127.0.0.11', 'frontend')).trim()).toBe(eWeb.ip);
 
     // After a disconnect the name is gone (forwarded, so the fake upstream answers).
     await d.disconnect(db.id, 'app');
     expect(await ask(web.netnsPath!, 'db')).toBe('198.51.100.99');
+  });
+
+  it('redirects 127.0.0.11 to the first DNS network of the sandbox, then the next, then nowhere', async () => {
+    const d = await w.open({ dns: { port: 53, upstreams: [`127.0.0.1:${up.port}`] } });
+    await d.createNetwork({ name: 'one', subnet: `${w.net}.15.0/24` });
+    await d.createNetwork({ name: 'two', subnet: `${w.net}.16.0/24` });
+    const a = await d.createSandbox('a', { mode: 'bridge', name: 'alpha' });
+    const b = await d.createSandbox('b', { mode: 'bridge', name: 'beta' });
+    await d.connect('a', 'bridge'); // the default network has no embedded DNS
+    const a1 = await d.connect('a', 'one', { aliases: ['on-one'] });
+    const a2 = await d.connect('a', 'two', { aliases: ['on-two'] });
+    await d.connect('b', 'one');
+    await d.connect('b', 'two');
+    const ask = (name: string) =>
+      nodeIn(b.netnsPath!, resolveScript, '127.0.0.11', name).then((x) => x.trim());
+    expect(await ask('on-one')).toBe(a1.ip);
+    expect(await ask('on-two')).toBe('198.51.100.99'); // network two's name: not answered by one's server
+    await d.disconnect('b', 'one');
+    expect(await ask('on-two')).toBe(a2.ip);
+    expect(await ask('alpha')).toBe(a2.ip);
+    expect(readFileSync((await d.writeContainerFiles('b')).resolvConf, 'utf8')).toContain(
+      'nameserver 127.0.0.11\n',
+    );
+    await d.disconnect('b', 'two');
+    expect(await inNetns(b.netnsPath!, ['nft', 'list', 'tables'])).not.toContain(w.table);
+    expect(await inNetns(b.netnsPath!, ['cat', '/proc/sys/net/ipv4/conf/all/route_localnet'])).toBe('0\n');
+    expect(await ask('alpha')).toBe('ERR ECONNREFUSED');
+    // A namespace on the default network only has no redirect and keeps the host's nameservers.
+    await d.createSandbox('c', { mode: 'bridge' });
+    await d.connect('c', 'bridge');
+    expect(await inNetns(a.netnsPath!, ['nft', 'list', 'tables'])).toContain(`table ip ${w.table}`);
+    expect(await inNetns(b.netnsPath!, ['nft', 'list', 'tables'])).toBe('');
+  });
+
+  it('keeps the 127.0.0.0/8 of a redirected namespace unreachable from its neighbours', async () => {
+    const d = await w.open();
+    await d.createNetwork({ name: 'app', subnet: `${w.net}.17.0/24` });
+    const a = await d.createSandbox('a', { mode: 'bridge' });
+    const b = await d.createSandbox('b', { mode: 'bridge' });
+    const ea = await d.connect('a', 'app');
+    await d.connect('b', 'app');
+    expect(await inNetns(a.netnsPath!, ['cat', '/proc/sys/net/ipv4/conf/all/route_localnet'])).toBe('1\n');
+    await serveIn(w, a.netnsPath!, 7000, 'a');
+    // b sends to 127.0.0.1 via a's address as the next hop.
+    await inNetns(b.netnsPath!, ['ip', 'route', 'add', '127.0.0.99/32', 'via', ea.ip]);
+    await inNetns(b.netnsPath!, ['sysctl', '-qw', 'net.ipv4.conf.all.route_localnet=1']);
+    expect(await tcpRequest(b.netnsPath!, '127.0.0.99', 7000)).toMatch(/^ERR /);
+    expect(await tcpRequest(a.netnsPath!, '127.0.0.1', 7000)).toBe('hello from a to 127.0.0.1');
   });
 
   it('answers SERVFAIL when no upstream answers', async () => {

@@ -55,14 +55,44 @@ export function makeWorld(): World {
     async teardown() {
       for (const c of w.children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
       for (const d of w.drivers) await d.close().catch(() => undefined);
-      // A fresh driver on the same root removes whatever the test made, even after a failure.
-      const d = await NetworkDriver.open({ ...opts, defaultNetwork: false, dns: false });
-      await d.destroyAll();
-      // Belt and braces: nothing with the prefix may survive.
-      for (const name of linksWithPrefix(prefix)) execFileSync('ip', ['link', 'del', name]);
-      execFileSync('nft', ['-f', '-'], { input: `table ip ${w.table} {}\ndelete table ip ${w.table}\n` });
-      rmSync(root, { recursive: true, force: true });
-      if (savedIpForward !== null) writeFileSync('/proc/sys/net/ipv4/ip_forward', savedIpForward);
+      try {
+        // A fresh driver on the same root removes whatever the test made, even after a failure.
+        const d = await NetworkDriver.open({ ...opts, defaultNetwork: false, dns: false });
+        await d.destroyAll();
+      } finally {
+        // Belt and braces, whether or not destroyAll worked: nothing with the prefix may survive.
+        try {
+          for (const name of linksWithPrefix(prefix)) {
+            try {
+              execFileSync('ip', ['link', 'del', name], { stdio: 'ignore' });
+            } catch {
+              // already gone (deleting a veth deletes its peer)
+            }
+          }
+        } finally {
+          try {
+            execFileSync('nft', ['-f', '-'], {
+              input: `table ip ${w.table} {}\ndelete table ip ${w.table}\n`,
+            });
+          } finally {
+            // Netns files (and their directory's bind mount) left mounted by a failed destroyAll.
+            const mounts = readFileSync('/proc/self/mountinfo', 'utf8')
+              .split('\n')
+              .map((l) => l.split(' ')[4])
+              .filter((m): m is string => !!m?.startsWith(`${root}/`))
+              .sort((a, b) => b.length - a.length);
+            for (const m of mounts) {
+              try {
+                execFileSync('umount', ['-l', m], { stdio: 'ignore' });
+              } catch {
+                // not mounted any more
+              }
+            }
+            rmSync(root, { recursive: true, force: true });
+            if (savedIpForward !== null) writeFileSync('/proc/sys/net/ipv4/ip_forward', savedIpForward);
+          }
+        }
+      }
     },
   };
   return w;

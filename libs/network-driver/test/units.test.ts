@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { containerResolvConf, isNetworkDriverError, parsePortSpec, parseResolvConf } from '../src/index.js';
 import { allocateAddress, macFor, planNetwork } from '../src/ipam.js';
 import { parseCidr } from '../src/ipv4.js';
-import { renderRuleset } from '../src/nft.js';
+import { renderDnsRedirect, renderRuleset } from '../src/nft.js';
 import type { NetworkRecord, State } from '../src/state.js';
 
 const net = (over: Partial<NetworkRecord>): NetworkRecord => ({
@@ -121,6 +121,15 @@ describe('nft rule set', () => {
     expect(renderRuleset({ version: 1, networks: {}, sandboxes: {} }, 'berth')).toBe(
       'table ip berth {}\ndelete table ip berth\n',
     );
+  });
+
+  it('redirects 127.0.0.11:53 in a container namespace to the embedded DNS', () => {
+    const text = renderDnsRedirect('berth', { address: '10.0.0.1', port: 5353 });
+    expect(text.startsWith('table ip berth {}\nflush table ip berth\ntable ip berth {\n')).toBe(true);
+    expect(text).toContain('ip daddr 127.0.0.11 udp dport 53 dnat to 10.0.0.1:5353');
+    expect(text).toContain('ip saddr 127.0.0.0/8 ip daddr 10.0.0.1 udp dport 5353 masquerade');
+    expect(text).toContain('iifname != "lo" ip daddr 127.0.0.0/8 ct direction original drop');
+    expect(renderDnsRedirect('berth', null)).toBe('table ip berth {}\ndelete table ip berth\n');
   });
 });
 
