@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "monitor/setup_error.h"
+#include "monitor/sync_channel.h"
 
 namespace berth {
 
@@ -25,19 +26,7 @@ void SendConsole(const std::string& path, int master) {
   }
   char name[64] = "/dev/ptmx";
   ptsname_r(master, name, sizeof(name));
-  iovec iov{name, std::strlen(name)};
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-  msghdr msg{};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof(control);
-  cmsghdr* cmsg = CMSG_FIRSTHDR(&msg);
-  cmsg->cmsg_level = SOL_SOCKET;
-  cmsg->cmsg_type = SCM_RIGHTS;
-  cmsg->cmsg_len = CMSG_LEN(sizeof(int));
-  std::memcpy(CMSG_DATA(cmsg), &master, sizeof(int));
-  if (sendmsg(sock, &msg, MSG_NOSIGNAL) < 0) {
+  if (!SendFd(sock, master, name)) {
     int err = errno;
     close(sock);
     Fail("console socket", "sendmsg", path, err);

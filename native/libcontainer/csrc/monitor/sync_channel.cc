@@ -29,9 +29,8 @@ bool ReceiveSync(int fd, SyncMessage& out) {
   return true;
 }
 
-bool SendFd(int sock, int fd) {
-  char byte = 'f';
-  iovec iov{&byte, 1};
+bool SendFd(int sock, int fd, const std::string& payload) {
+  iovec iov{const_cast<char*>(payload.data()), payload.size()};
   alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
   msghdr msg{};
   msg.msg_iov = &iov;
@@ -43,7 +42,7 @@ bool SendFd(int sock, int fd) {
   cmsg->cmsg_type = SCM_RIGHTS;
   cmsg->cmsg_len = CMSG_LEN(sizeof(int));
   std::memcpy(CMSG_DATA(cmsg), &fd, sizeof(int));
-  return sendmsg(sock, &msg, MSG_NOSIGNAL) == 1;
+  return sendmsg(sock, &msg, MSG_NOSIGNAL) == static_cast<ssize_t>(payload.size());
 }
 
 int ReceiveFd(int sock, SyncMessage& other) {

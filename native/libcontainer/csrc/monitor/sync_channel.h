@@ -22,7 +22,8 @@ bool SendSync(int fd, SyncKind kind, const std::string& payload = "");
 bool ReceiveSync(int fd, SyncMessage& out);
 
 // Passing the pty master from the init (which opens it inside the container) to the monitor.
-bool SendFd(int sock, int fd);
+// `payload` travels with the fd (a pty's name for a console socket); it must not be empty.
+bool SendFd(int sock, int fd, const std::string& payload = "f");
 // The fd, or -1; then `other` holds any message that came instead (e.g. an Error).
 int ReceiveFd(int sock, SyncMessage& other);
 }  // namespace berth
