@@ -32,7 +32,14 @@ export {
 export { nextLink } from './link-header.js';
 export { type FetchedManifest, MAX_MANIFEST_SIZE } from './manifests.js';
 export { DOCKER_HUB, DOCKER_HUB_API, isLoopbackHost, mirrorsFor } from './mirrors.js';
-export type { BlobRole, PullBlobEvent, PullEvent, PushBlobEvent, PushEvent } from './progress.js';
+export type {
+  BlobRetryEvent,
+  BlobRole,
+  PullBlobEvent,
+  PullEvent,
+  PushBlobEvent,
+  PushEvent,
+} from './progress.js';
 export type { PullOptions, PullResult } from './pull.js';
 export type { PushOptions, PushResult } from './push.js';
 export { type ReferrersOptions, referrersTag } from './referrers.js';

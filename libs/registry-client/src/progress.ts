@@ -3,22 +3,42 @@ import type { Descriptor } from '@berth/image-spec';
 /** Which part of an image a blob event is about. */
 export type BlobRole = 'config' | 'layer' | 'manifest';
 
+/** The connection broke or the registry was busy; the transfer goes on from `done` after `delayMs`. */
+export interface BlobRetryEvent {
+  type: 'retrying';
+  role: BlobRole;
+  digest: string;
+  done: number;
+  attempt: number;
+  delayMs: number;
+  reason: string;
+}
+
+/** The retrying event of a pull or push, from what the transfer reported. */
+export function retryEvent(
+  role: BlobRole,
+  digest: string,
+  info: { done: number; attempt: number; delayMs: number; error: unknown },
+): BlobRetryEvent {
+  const { done, attempt, delayMs, error } = info;
+  return {
+    type: 'retrying',
+    role,
+    digest,
+    done,
+    attempt,
+    delayMs,
+    reason: error instanceof Error ? error.message : String(error),
+  };
+}
+
 /** Events about one blob of a pull, in order: waiting → (exists | downloading… → verifying → done). */
 export type PullBlobEvent =
   | { type: 'waiting'; role: BlobRole; digest: string; size: number }
   /** Already in the store: skipped. */
   | { type: 'exists'; role: BlobRole; digest: string; size: number }
   | { type: 'downloading'; role: BlobRole; digest: string; done: number; total: number }
-  /** The connection broke or the registry was busy; the transfer goes on from `done` after `delayMs`. */
-  | {
-      type: 'retrying';
-      role: BlobRole;
-      digest: string;
-      done: number;
-      attempt: number;
-      delayMs: number;
-      reason: string;
-    }
+  | BlobRetryEvent
   | { type: 'verifying'; role: BlobRole; digest: string }
   | { type: 'done'; role: BlobRole; digest: string; size: number };
 
@@ -35,15 +55,7 @@ export type PushBlobEvent =
   | { type: 'exists'; role: BlobRole; digest: string; size: number }
   | { type: 'mounted'; role: BlobRole; digest: string; size: number; from: string }
   | { type: 'uploading'; role: BlobRole; digest: string; done: number; total: number }
-  | {
-      type: 'retrying';
-      role: BlobRole;
-      digest: string;
-      done: number;
-      attempt: number;
-      delayMs: number;
-      reason: string;
-    }
+  | BlobRetryEvent
   | { type: 'done'; role: BlobRole; digest: string; size: number };
 
 export type PushEvent = PushBlobEvent | { type: 'manifest'; reference: string; descriptor: Descriptor };

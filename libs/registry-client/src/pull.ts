@@ -11,7 +11,7 @@ import { type BlobDownloadOptions, blobChunks, downloadBlob } from './blob-downl
 import { type ContentStore, ingestOf } from './content-store.js';
 import { createLimiter } from './limiter.js';
 import { getManifest, type Repository } from './manifests.js';
-import { type BlobRole, type PullEvent, throttle } from './progress.js';
+import { type BlobRole, type PullEvent, retryEvent, throttle } from './progress.js';
 import { releaseBuffers } from './transport/release-memory.js';
 import type { RetryOptions } from './transport/retry.js';
 
@@ -164,16 +164,7 @@ async function fetchInto(
         progress(done === size, done);
         if (done === size) emit({ type: 'verifying', role, digest });
       },
-      onRetry: (info) =>
-        emit({
-          type: 'retrying',
-          role,
-          digest,
-          done: info.done,
-          attempt: info.attempt,
-          delayMs: info.delayMs,
-          reason: info.error instanceof Error ? info.error.message : String(info.error),
-        }),
+      onRetry: (info) => emit(retryEvent(role, digest, info)),
     };
     const ingest = ingestOf(ctx.store);
     if (ingest) {

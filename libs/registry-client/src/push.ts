@@ -12,7 +12,7 @@ import { type ContentStore, readSmallBlob } from './content-store.js';
 import { createLimiter } from './limiter.js';
 import { putManifest, type Repository } from './manifests.js';
 import type { BlobRole, PushEvent } from './progress.js';
-import { throttle } from './progress.js';
+import { retryEvent, throttle } from './progress.js';
 import { addToReferrersTag } from './referrers.js';
 import type { RetryOptions } from './transport/retry.js';
 
@@ -167,16 +167,7 @@ async function pushBlob(
         monolithicMax: options.monolithicMax,
         chunkSize: options.chunkSize,
         onBytes: (n) => progress(n === size, n),
-        onRetry: (info) =>
-          emit({
-            type: 'retrying',
-            role,
-            digest,
-            done: info.done,
-            attempt: info.attempt,
-            delayMs: info.delayMs,
-            reason: info.error instanceof Error ? info.error.message : String(info.error),
-          }),
+        onRetry: (info) => emit(retryEvent(role, digest, info)),
       },
     );
     if (result.outcome === 'mounted') emit({ type: 'mounted', role, digest, size, from: result.from });
