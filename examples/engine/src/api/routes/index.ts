@@ -1,0 +1,18 @@
+import type { Daemon } from '../../daemon/daemon.js';
+import { Router } from '../router.js';
+import { registerContainerRoutes } from './containers.js';
+import { registerExecRoutes } from './exec.js';
+import { registerImageRoutes } from './images.js';
+import { registerNetworkRoutes } from './networks.js';
+import { registerSystemRoutes } from './system.js';
+
+/** Every Engine API route berthd serves. */
+export function buildRouter(daemon: Daemon): Router {
+  const router = new Router();
+  registerSystemRoutes(router, daemon);
+  registerImageRoutes(router, daemon);
+  registerContainerRoutes(router, daemon);
+  registerExecRoutes(router, daemon);
+  registerNetworkRoutes(router, daemon);
+  return router;
+}

@@ -1,0 +1,4 @@
+import type { Daemon } from '../../daemon/daemon.js';
+import type { Router } from '../router.js';
+
+export function registerNetworkRoutes(_router: Router, _daemon: Daemon): void {}

@@ -1,0 +1,2 @@
+process.stderr.write('berth: not built yet\n');
+process.exit(1);
