@@ -8,6 +8,7 @@ import { NetworkDriver } from '@berth/network-driver';
 import { RegistryClient, type RegistryClientOptions } from '@berth/registry-client';
 import { ContainerService } from '../containers/container-service.js';
 import { EventBus } from '../events/event-bus.js';
+import { loadEmbeddedImages } from '../images/embedded-images.js';
 import { ImageStore } from '../images/image-store.js';
 import { NetworkService } from '../networks/network-service.js';
 import { type Db, openDatabase } from '../state/database.js';
@@ -75,6 +76,7 @@ export class Daemon {
     );
     daemon.networks = new NetworkService(daemon);
     daemon.containers = new ContainerService(daemon);
+    await loadEmbeddedImages(daemon.images, logger);
     await daemon.networks.recover();
     await daemon.containers.recover();
     return daemon;

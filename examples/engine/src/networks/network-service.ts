@@ -16,7 +16,10 @@ export interface ContainerNetworkRequest {
   /** HostConfig.ExtraHosts (`name:ip`). */
   extraHosts: string[];
   /** NetworkingConfig.EndpointsConfig as created (aliases, IPAMConfig.IPv4Address). */
-  endpointsConfig: Record<string, { Aliases?: string[] | null; IPAMConfig?: { IPv4Address?: string } | null }>;
+  endpointsConfig: Record<
+    string,
+    { Aliases?: string[] | null; IPAMConfig?: { IPv4Address?: string } | null }
+  >;
 }
 
 /** What the container service needs back to build the runtime spec and to answer inspect. */
