@@ -9,7 +9,9 @@ import { RegistryClient, type RegistryClientOptions } from '@berth/registry-clie
 import { ContainerService } from '../containers/container-service.js';
 import { EventBus } from '../events/event-bus.js';
 import { loadEmbeddedImages } from '../images/embedded-images.js';
+import { recoverInterruptedImports } from '../images/image-recovery.js';
 import { ImageStore } from '../images/image-store.js';
+import { interfacePrefixOf } from '../networks/interface-prefix.js';
 import { NetworkService } from '../networks/network-service.js';
 import { type Db, openDatabase } from '../state/database.js';
 import type { DaemonConfig } from './config.js';
@@ -56,6 +58,7 @@ export class Daemon {
       root: join(config.dataRoot, 'network'),
       runRoot: join(config.execRoot, 'network'),
       table: nftTableOf(config),
+      ifPrefix: interfacePrefixOf(config.bridgeName),
       defaultNetwork: {
         name: 'bridge',
         bridge: config.bridgeName,
@@ -76,6 +79,7 @@ export class Daemon {
     );
     daemon.networks = new NetworkService(daemon);
     daemon.containers = new ContainerService(daemon);
+    await recoverInterruptedImports(daemon.images, logger);
     await loadEmbeddedImages(daemon.images, logger);
     await daemon.networks.recover();
     await daemon.containers.recover();

@@ -1,0 +1,102 @@
+import { compareVersions } from '../api/api-version.js';
+import type { Daemon } from '../daemon/daemon.js';
+import { imageSummary } from './image-inspect.js';
+
+interface ContainerRow {
+  id: string;
+  name: string;
+  image_id: string;
+  image_name: string;
+  created: string;
+  config: string;
+  state: string;
+}
+
+/** A container as `/system/df` lists it (the ContainerSummary shape), from its record. */
+function containerSummary(row: ContainerRow): Record<string, unknown> {
+  const config = safeJson(row.config) as {
+    Cmd?: string[];
+    Entrypoint?: string[];
+    Labels?: Record<string, string>;
+  };
+  const state = safeJson(row.state) as { Status?: string };
+  return {
+    Id: row.id,
+    Names: [`/${row.name}`],
+    Image: row.image_name,
+    ImageID: row.image_id,
+    Command: [...(config.Entrypoint ?? []), ...(config.Cmd ?? [])].join(' '),
+    Created: Math.floor(Date.parse(row.created) / 1000) || 0,
+    Ports: [],
+    SizeRw: 0,
+    SizeRootFs: 0,
+    Labels: config.Labels ?? {},
+    State: state.Status ?? 'created',
+    Status: state.Status ?? 'created',
+    Mounts: [],
+  };
+}
+
+function safeJson(text: string): Record<string, unknown> {
+  try {
+    return JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    return {};
+  }
+}
+
+/** `GET /system/df`: layer, image and container usage (the legacy fields up to API 1.52, the usage objects from 1.52). */
+export async function diskUsage(daemon: Daemon, version: string): Promise<Record<string, unknown>> {
+  const rows = daemon.db
+    .prepare('SELECT id, name, image_id, image_name, created, config, state FROM containers')
+    .all() as ContainerRow[];
+  const useCount = new Map<string, number>();
+  for (const r of rows) useCount.set(r.image_id, (useCount.get(r.image_id) ?? 0) + 1);
+  const layersUsedBy = new Map<string, number>();
+  const images = daemon.images.list();
+  const chains = new Map<string, { chainId: string; size: number }[]>();
+  for (const image of images) {
+    const chain = image.topLayer ? daemon.layers.chain(image.topLayer) : [];
+    chains.set(image.id, chain);
+    for (const l of chain) layersUsedBy.set(l.chainId, (layersUsedBy.get(l.chainId) ?? 0) + 1);
+  }
+  const summaries = [];
+  for (const image of images) {
+    const summary = await imageSummary(daemon, image, version, useCount.get(image.id) ?? 0);
+    const shared = (chains.get(image.id) ?? [])
+      .filter((l) => (layersUsedBy.get(l.chainId) ?? 0) > 1)
+      .reduce((sum, l) => sum + l.size, 0);
+    summaries.push({ ...summary, Containers: useCount.get(image.id) ?? 0, SharedSize: shared });
+  }
+  const containers = rows.map(containerSummary);
+  const layersSize = daemon.layers.list().reduce((sum, l) => sum + l.size, 0);
+  const out: Record<string, unknown> = {};
+  if (compareVersions(version, '1.53') < 0) {
+    Object.assign(out, {
+      LayersSize: layersSize,
+      Images: summaries,
+      Containers: containers,
+      Volumes: [],
+      BuildCache: [],
+    });
+  }
+  if (compareVersions(version, '1.52') >= 0) {
+    const unused = images.filter((i) => !useCount.has(i.id));
+    out.ImageUsage = {
+      ActiveCount: images.length - unused.length,
+      TotalCount: images.length,
+      Reclaimable: unused.reduce((sum, i) => sum + i.size, 0),
+      TotalSize: layersSize,
+    };
+    const running = containers.filter((c) => c.State === 'running').length;
+    out.ContainerUsage = {
+      ActiveCount: running,
+      TotalCount: containers.length,
+      Reclaimable: 0,
+      TotalSize: 0,
+    };
+    out.VolumeUsage = { ActiveCount: 0, TotalCount: 0, Reclaimable: 0, TotalSize: 0 };
+    out.BuildCacheUsage = { ActiveCount: 0, TotalCount: 0, Reclaimable: 0, TotalSize: 0 };
+  }
+  return out;
+}
