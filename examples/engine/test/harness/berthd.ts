@@ -9,6 +9,7 @@ import { promisify } from 'node:util';
 import { ExecDriver } from '@berth/exec-driver';
 import { NetworkDriver } from '@berth/network-driver';
 import Docker from 'dockerode';
+import { interfacePrefixOf } from '../../src/networks/interface-prefix.js';
 
 const run = promisify(execFile);
 
@@ -170,6 +171,7 @@ export class TestDaemon {
       root: join(this.dataRoot, 'network'),
       runRoot: join(this.execRoot, 'network'),
       table: `berth_${this.bridge}`,
+      ifPrefix: interfacePrefixOf(this.bridge),
       defaultNetwork: false,
     }).catch(() => undefined);
     await network?.destroyAll().catch(() => undefined);
