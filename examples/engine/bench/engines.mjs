@@ -158,6 +158,9 @@ export function podmanCommand(dir, busyboxArchive) {
       ...base,
       'run',
       '--rm',
+      // crun refuses this host's hybrid cgroup layout; runc runs.
+      '--runtime',
+      'runc',
       '--ulimit',
       'nofile=20000:20000',
       '--ulimit',
@@ -174,3 +177,13 @@ export function podmanCommand(dir, busyboxArchive) {
 }
 
 export { DOCKER };
+
+/** Unmounts whatever the engines left mounted below `dir` (netns files, overlay mounts), deepest first. */
+export function unmountBelow(dir) {
+  const mounts = readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .map((line) => line.split(' ')[4])
+    .filter((p) => p?.startsWith(dir))
+    .sort((a, b) => b.length - a.length);
+  for (const m of mounts) spawnSync('umount', ['-l', m], { stdio: 'ignore' });
+}

@@ -2,15 +2,15 @@
 // each time, interleaved (A B C D, A B C D …) so machine drift cancels; medians and ratios.
 // Also: idle RSS of berthd against dockerd + containerd, and 50 `run -d` in a row.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { busyboxImage } from '@berth/fixtures';
-import { DOCKER, podmanCommand, startBerthd, startDockerd } from './engines.mjs';
+import { DOCKER, podmanCommand, startBerthd, startDockerd, unmountBelow } from './engines.mjs';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 10);
 const MANY = Number(process.env.BENCH_MANY ?? 50);
-const dist = join(import.meta.dirname, '..', 'dist');
+const dist = join(import.meta.dirname, '..', process.env.BERTH_ENGINE_DIST ?? 'dist');
 const berthCli = join(dist, 'berth.js');
 const dir = mkdtempSync(join(tmpdir(), 'berth-bench-engine-'));
 
@@ -25,6 +25,8 @@ const timed = (cmd, args) => {
   return Number(process.hrtime.bigint() - t0) / 1e6;
 };
 
+// An empty daemon.json for both daemons, so neither reads the host's /etc config.
+writeFileSync(join(dir, 'no-daemon.json'), '{}');
 const archive = join(dir, 'busybox.tar');
 execFileSync('skopeo', [
   'copy',
@@ -133,5 +135,6 @@ try {
   await berthd.stop();
   if (!dockerd.skipped) await dockerd.stop();
   if (!podman.skipped) podman.cleanup();
+  unmountBelow(dir);
   rmSync(dir, { recursive: true, force: true });
 }

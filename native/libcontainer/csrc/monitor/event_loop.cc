@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/epoll.h>
+#include <poll.h>
 #include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
@@ -13,6 +14,8 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <ctime>
+#include <vector>
 #include <map>
 #include <nlohmann/json.hpp>
 
@@ -147,16 +150,15 @@ class Loop {
     if (it == clients_.end()) return;
     Client& cl = it->second;
     char buf[65536];
+    bool closed = false;  // frames sent just before the client closed (a resize, then EOF) still count
     for (;;) {
       ssize_t n = read(fd, buf, sizeof(buf));
       if (n > 0) {
         cl.in.append(buf, n);
         continue;
       }
-      if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
-        Drop(fd);
-        return;
-      }
+      if (n < 0 && errno == EINTR) continue;
+      if (n == 0 || errno != EAGAIN) closed = true;
       break;
     }
     while (cl.in.size() >= 5) {
@@ -168,6 +170,7 @@ class Loop {
       Command(fd, type, payload);
       if (!clients_.count(fd)) return;
     }
+    if (closed) Drop(fd);
   }
 
   void Command(int fd, uint8_t type, const std::string& payload) {
@@ -270,6 +273,30 @@ class Loop {
         cl.out.erase(0, n);
       }
       shutdown(fd, SHUT_WR);
+    }
+    AwaitClientsClose();
+  }
+
+  // Closing a socket with unread input resets the connection, and the client then loses the
+  // frames still queued for it (a late StdinClose raced the exit this way). So read and drop
+  // whatever clients still send until they close (they do on our EOF), for at most a second.
+  void AwaitClientsClose() {
+    timespec start{};
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    for (;;) {
+      std::vector<pollfd> fds;
+      for (auto& [fd, _] : clients_) fds.push_back({fd, POLLIN, 0});
+      if (fds.empty()) return;
+      timespec now{};
+      clock_gettime(CLOCK_MONOTONIC, &now);
+      long left = 1000 - ((now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000);
+      if (left <= 0 || poll(fds.data(), fds.size(), static_cast<int>(left)) <= 0) return;
+      for (auto& p : fds) {
+        if (!p.revents) continue;
+        char buf[65536];
+        ssize_t n = recv(p.fd, buf, sizeof(buf), MSG_DONTWAIT);
+        if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) Drop(p.fd);
+      }
     }
   }
 
