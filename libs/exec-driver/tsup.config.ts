@@ -11,11 +11,20 @@ export default defineConfig([
     target: 'node20',
   },
   {
-    // The CLI: ESM only, code-split so that each command loads only what it needs.
+    // The CLI (the `bin`): one CommonJS file with ts-pattern inside, because start-up is its
+    // cost: Node resolves, loads and links a graph of ES modules more slowly than it requires
+    // one script. Commands stay lazy (their modules run on first use). @berth/libcontainer
+    // stays external: it finds its native build from its own location.
     entry: { cli: 'src/cli/main.ts' },
-    format: ['esm'],
-    splitting: true,
+    format: ['cjs'],
+    noExternal: ['ts-pattern'],
     sourcemap: true,
+    shims: true,
+    target: 'node20',
+  },
+  {
+    entry: { cli: 'src/cli/esm-entry.ts' },
+    format: ['esm'],
     target: 'node20',
   },
 ]);

@@ -9,7 +9,7 @@ import { busyboxRootfs } from '@berth/fixtures';
 import { specFromImage } from '../dist/index.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 20);
-const cli = join(import.meta.dirname, '../dist/cli.js');
+const cli = join(import.meta.dirname, '../dist/cli.cjs');
 const dir = mkdtempSync(join(tmpdir(), 'berth-bench-'));
 const bundle = join(dir, 'bundle');
 spawnSync('mkdir', ['-p', bundle]);

@@ -8,10 +8,10 @@ export {
   type ExecDriverOptions,
   type ExecOptions,
   type StopOptions,
-  stateName,
 } from './driver/driver.js';
 export type { ContainerEvent } from './driver/events.js';
 export type { LogEntry, LogOptions } from './driver/logs.js';
+export { stateName } from './driver/state-name.js';
 export { ExecDriverError, type ExecDriverErrorCode, isExecDriverError } from './errors.js';
 export {
   ALL_CAPABILITIES,

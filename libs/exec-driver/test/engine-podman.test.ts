@@ -6,7 +6,7 @@ import { busyboxImage } from '@berth/fixtures';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // Acceptance: Debian's podman (conmon) uses berth-runtime as its OCI runtime.
-const CLI = join(import.meta.dirname, '../dist/cli.js');
+const CLI = join(import.meta.dirname, '../dist/cli.cjs');
 const hasPodman =
   spawnSync('podman', ['--version']).status === 0 && spawnSync('script', ['--version']).status === 0;
 // podman (cgroupfs manager) puts conmon and containers under libpod_parent in every hierarchy.

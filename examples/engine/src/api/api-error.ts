@@ -2,7 +2,6 @@ import { isExecDriverError } from '@berth/exec-driver';
 import { isGraphDriverError } from '@berth/graph-driver';
 import { isImageSpecError } from '@berth/image-spec';
 import { isNetworkDriverError } from '@berth/network-driver';
-import { isRegistryError } from '@berth/registry-client';
 
 /** An error the API answers with its own status code, as Docker does: `{"message": …}`. */
 export class ApiError extends Error {
@@ -63,7 +62,7 @@ export function toApiError(err: unknown): ApiError {
   const message = err instanceof Error ? err.message : String(err);
   const fromLibrary =
     isImageSpecError(err) ||
-    isRegistryError(err) ||
+    (err as Error)?.name === 'RegistryError' ||
     isGraphDriverError(err) ||
     isExecDriverError(err) ||
     isNetworkDriverError(err);

@@ -66,6 +66,8 @@ export function eventMatches(event: EngineEvent, filters: Map<string, string[]>)
         case 'event':
           return event.Action === v || event.Action.startsWith(`${v}:`);
         case 'container':
+          // Network connect/disconnect events name their container in an attribute.
+          if (event.Type === 'network') return attrs.container?.startsWith(v) ?? false;
           return event.Type === 'container' && (event.Actor.ID.startsWith(v) || attrs.name === v);
         case 'image':
           return attrs.image === v || (event.Type === 'image' && (event.Actor.ID === v || attrs.name === v));

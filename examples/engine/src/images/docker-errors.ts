@@ -1,6 +1,12 @@
 import { isImageSpecError, parseReference, type Reference } from '@berth/image-spec';
-import { isRegistryError } from '@berth/registry-client';
+import type { RegistryError } from '@berth/registry-client';
 import { ApiError, badRequest } from '../api/api-error.js';
+
+/**
+ * By name, not instanceof: the registry client (and its HTTP stack) is loaded only when a pull or
+ * push needs it, which keeps an idle daemon small.
+ */
+const isRegistryError = (err: unknown): err is RegistryError => (err as Error)?.name === 'RegistryError';
 
 /** Parses a user's image reference, refusing it with Docker's 400 `invalid reference format`. */
 export function parseImageReference(input: string): Reference {

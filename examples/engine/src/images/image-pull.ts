@@ -34,7 +34,7 @@ interface PullOutcome {
  * blobs it downloaded.
  */
 export async function pullImage(daemon: Daemon, request: PullRequest): Promise<void> {
-  const client = daemon.registry(request.credentials ? { credentials: request.credentials } : {});
+  const client = await daemon.registry(request.credentials ? { credentials: request.credentials } : {});
   try {
     if (!request.allTags) {
       const ref = withDefaultTag(request.ref);
@@ -69,7 +69,7 @@ export async function pullImage(daemon: Daemon, request: PullRequest): Promise<v
 
 async function pullOne(
   daemon: Daemon,
-  client: ReturnType<Daemon['registry']>,
+  client: Awaited<ReturnType<Daemon['registry']>>,
   ref: Reference,
   request: PullRequest,
 ): Promise<PullOutcome> {

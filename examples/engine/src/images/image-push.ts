@@ -48,7 +48,7 @@ export async function pushImage(daemon: Daemon, request: PushRequest): Promise<v
   const { ref, send, signal } = request;
   const tags = tagsToPush(daemon, ref);
   send(statusMessage(`The push refers to repository [${ref.name}]`));
-  const client = daemon.registry(request.credentials ? { credentials: request.credentials } : {});
+  const client = await daemon.registry(request.credentials ? { credentials: request.credentials } : {});
   try {
     for (const { tag, image } of tags) {
       if (!image.manifestDigest || !image.manifestMediaType) {

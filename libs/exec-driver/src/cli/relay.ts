@@ -17,9 +17,11 @@ export async function startRelay(record: MonitoredRecord, options: { stdio: bool
     [script, '__relay', JSON.stringify(record), options.stdio ? 'stdio' : 'wait'],
     {
       detached: true,
+      // Without stdio to relay it holds none: an engine that reads the command's output to
+      // its end (containerd's shim with a terminal) would otherwise wait for the relay too.
       stdio: options.stdio
         ? ['inherit', 'inherit', 'inherit', 'pipe']
-        : ['ignore', 'ignore', 'inherit', 'pipe'],
+        : ['ignore', 'ignore', 'ignore', 'pipe'],
     },
   );
   const ready = child.stdio[3] as Readable;

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -34,18 +33,10 @@ import {
   removeRecord,
   writeRecord,
 } from './record.js';
+import { stateName } from './state-name.js';
+import { withoutUnsetSections } from './unset-resources.js';
 
 const ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
-
-/**
- * The name of a container's libcontainer state dir. Unix socket paths are limited to 107
- * bytes and an exec's attach socket sits at `<root>/<name>/exec/<n>/attach.sock`, so long IDs
- * (engines use 64 hex digits) get a shorter, still unique, name.
- */
-export function stateName(id: string): string {
-  if (id.length <= 32) return id;
-  return `${id.slice(0, 20)}-${createHash('sha256').update(id).digest('hex').slice(0, 11)}`;
-}
 
 /** Non-standard process field the berth-monitor reads: send the pty master over this Unix socket. */
 export const CONSOLE_SOCKET_FIELD = 'berthConsoleSocket';
@@ -218,7 +209,7 @@ export class ExecDriver {
         process[CONSOLE_SOCKET_FIELD] = resolve(options.consoleSocket);
       }
       container = await createContainer({
-        id: stateName(options.id),
+        id: stateName(options.id, this.root),
         stateRoot: this.root,
         bundle,
         spec: { ...spec, process } as never,
@@ -242,7 +233,7 @@ export class ExecDriver {
 
   /** linux.resources for the cgroup manager; v2 cannot enforce device rules without eBPF, so they are left out there. */
   private resourcesFor(manager: CgroupManager, spec: Spec): LinuxResources {
-    const r = { ...(spec.linux?.resources ?? {}) } as LinuxResources;
+    const r = withoutUnsetSections((spec.linux?.resources ?? {}) as LinuxResources);
     if (manager.version === 2) delete r.devices;
     else if (r.devices?.length) {
       // As runc: after the spec's rules, the devices every container needs and those the spec creates.
@@ -264,7 +255,7 @@ export class ExecDriver {
   private async exists(id: string): Promise<boolean> {
     if (await readRecord(this.root, id)) return true;
     try {
-      await loadContainer(this.root, stateName(id));
+      await loadContainer(this.root, stateName(id, this.root));
       return true;
     } catch {
       return false;
@@ -276,7 +267,7 @@ export class ExecDriver {
     const record = await readRecord(this.root, id);
     let container: Container | undefined;
     try {
-      container = await loadContainer(this.root, stateName(id));
+      container = await loadContainer(this.root, stateName(id, this.root));
     } catch {
       container = undefined;
     }
@@ -345,7 +336,7 @@ export class ExecDriver {
       // no records yet
     }
     // Containers made by libcontainer directly (no driver record) are listed under their own names.
-    const named = new Set([...ids].map(stateName));
+    const named = new Set([...ids].map((id) => stateName(id, this.root)));
     for (const c of await listContainers(this.root)) if (!named.has(c.id)) ids.add(c.id);
     const out: ContainerInfo[] = [];
     for (const id of [...ids].sort()) {
