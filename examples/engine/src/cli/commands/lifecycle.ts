@@ -6,37 +6,26 @@ const containerPath = (name: string) => `/containers/${encodeURIComponent(name)}
 
 /** `stop`, `restart`, `kill`, `rm`, `wait`: one request per container, its name echoed as docker does. */
 export function registerLifecycle(program: Command, ctx: CliContext): void {
-  program
-    .command('stop')
-    .description('Stop one or more running containers')
-    .usage('[OPTIONS] CONTAINER [CONTAINER...]')
-    .argument('<containers...>')
-    .option('-t, --time <seconds>', 'seconds to wait before killing the container')
-    .option('-s, --signal <signal>', 'signal to send to the container')
-    .action(async (names: string[], options: { time?: string; signal?: string }) => {
-      await forEachTarget(ctx, names, async (name) => {
-        await ctx.client().call('POST', `${containerPath(name)}/stop`, {
-          query: { t: options.time, signal: options.signal },
+  for (const [command, description] of [
+    ['stop', 'Stop one or more running containers'],
+    ['restart', 'Restart one or more containers'],
+  ] as const) {
+    program
+      .command(command)
+      .description(description)
+      .usage('[OPTIONS] CONTAINER [CONTAINER...]')
+      .argument('<containers...>')
+      .option('-t, --time <seconds>', 'seconds to wait before killing the container')
+      .option('-s, --signal <signal>', 'signal to send to the container')
+      .action(async (names: string[], options: { time?: string; signal?: string }) => {
+        await forEachTarget(ctx, names, async (name) => {
+          await ctx.client().call('POST', `${containerPath(name)}/${command}`, {
+            query: { t: options.time, signal: options.signal },
+          });
+          ctx.stdout.write(`${name}\n`);
         });
-        ctx.stdout.write(`${name}\n`);
       });
-    });
-
-  program
-    .command('restart')
-    .description('Restart one or more containers')
-    .usage('[OPTIONS] CONTAINER [CONTAINER...]')
-    .argument('<containers...>')
-    .option('-t, --time <seconds>', 'seconds to wait before killing the container')
-    .option('-s, --signal <signal>', 'signal to send to the container')
-    .action(async (names: string[], options: { time?: string; signal?: string }) => {
-      await forEachTarget(ctx, names, async (name) => {
-        await ctx.client().call('POST', `${containerPath(name)}/restart`, {
-          query: { t: options.time, signal: options.signal },
-        });
-        ctx.stdout.write(`${name}\n`);
-      });
-    });
+  }
 
   program
     .command('kill')

@@ -14,8 +14,8 @@ export interface PullOptions {
 
 /** Pulls an image, showing the daemon's progress stream; answers the full name pulled. */
 export async function pullImage(ctx: CliContext, image: string, options: PullOptions = {}): Promise<string> {
-  const ref = imageReference(image);
-  const { repository, tag } = repositoryAndTag(image, options.allTags ? '' : 'latest');
+  const ref = await imageReference(image);
+  const { repository, tag } = await repositoryAndTag(image, options.allTags ? '' : 'latest');
   const res = await ctx.client().request('POST', '/images/create', {
     query: { fromImage: repository, tag, platform: options.platform },
     headers: registryAuthHeader(),

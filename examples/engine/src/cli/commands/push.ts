@@ -13,7 +13,7 @@ export function registerPush(program: Command, ctx: CliContext, name = 'push'): 
     .option('-a, --all-tags', 'push all tags of the repository')
     .option('-q, --quiet', 'suppress verbose output')
     .action(async (name: string, options: { allTags?: boolean; quiet?: boolean }) => {
-      const ref = imageReference(name);
+      const ref = await imageReference(name);
       const tag = options.allTags ? undefined : (ref.tag ?? 'latest');
       if (!options.allTags && !ref.tag) ctx.stdout.write('Using default tag: latest\n');
       const res = await ctx.client().request('POST', `/images/${encodeURI(ref.familiarName)}/push`, {

@@ -11,7 +11,7 @@ export function registerTag(program: Command, ctx: CliContext, name = 'tag'): vo
     .argument('<source>')
     .argument('<target>')
     .action(async (source: string, target: string) => {
-      const ref = imageReference(target);
+      const ref = await imageReference(target);
       if (ref.digest) throw new CliError('refusing to create a tag with a digest reference');
       await ctx.client().call('POST', `/images/${encodeURI(source)}/tag`, {
         query: { repo: ref.familiarName, tag: ref.tag ?? 'latest' },

@@ -39,7 +39,7 @@ export async function createContainer(
     const missingImage =
       err instanceof DaemonError && err.status === 404 && /no such image/i.test(err.message);
     if (!missingImage || options.pull === 'never') throw err;
-    ctx.stderr.write(`Unable to find image '${familiarWithTag(body.Image)}' locally\n`);
+    ctx.stderr.write(`Unable to find image '${await familiarWithTag(body.Image)}' locally\n`);
     await pull();
     created = await create();
   }

@@ -8,7 +8,7 @@ export async function showProgress(
   out: NodeJS.WriteStream,
   onMessage?: (message: JsonMessage) => void,
 ): Promise<void> {
-  const display = createProgressDisplay(out);
+  const display = await createProgressDisplay(out);
   try {
     for await (const message of jsonLines<JsonMessage>(res)) {
       onMessage?.(message);
