@@ -19,6 +19,11 @@ describe('berthd system endpoints', () => {
     expect(stdout.trim()).toBe('1.55 1.41');
   });
 
+  it('listens on a socket only its owner and group may use', async () => {
+    const { statSync } = await import('node:fs');
+    expect(statSync(daemon.socket).mode & 0o777).toBe(0o660);
+  });
+
   it('serves /info through dockerode', async () => {
     const info = await daemon.docker.info();
     expect(info.OSType).toBe('linux');
@@ -42,6 +47,55 @@ describe('berthd system endpoints', () => {
     });
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/pid file found/);
+  });
+});
+
+describe('berthd configuration', () => {
+  it('refuses a bad daemon.json with an error naming the key, and starts nothing', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const { mkdtemp, rm, writeFile } = await import('node:fs/promises');
+    const { existsSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { ENGINE_DIST } = await import('./harness/berthd.js');
+    const dir = await mkdtemp(join(tmpdir(), 'berth-test-'));
+    try {
+      const start = (config: unknown) => {
+        const file = join(dir, 'daemon.json');
+        return writeFile(file, typeof config === 'string' ? config : JSON.stringify(config)).then(() =>
+          spawnSync(
+            process.execPath,
+            [
+              `${ENGINE_DIST}/berthd.js`,
+              '--config-file',
+              file,
+              '-H',
+              `unix://${dir}/b.sock`,
+              '--data-root',
+              `${dir}/data`,
+              '--exec-root',
+              `${dir}/run`,
+            ],
+            { encoding: 'utf8' },
+          ),
+        );
+      };
+      const unknown = await start({ 'registry-mirors': ['https://m.example'] });
+      expect(unknown.status).toBe(1);
+      expect(unknown.stderr).toMatch(/registry-mirors?.*unknown key|unknown key.*registry-mirors/);
+      const wrongType = await start({ 'max-concurrent-downloads': 'three' });
+      expect(wrongType.status).toBe(1);
+      expect(wrongType.stderr).toMatch(/max-concurrent-downloads/);
+      const notJson = await start('{ "data-root": ');
+      expect(notJson.status).toBe(1);
+      expect(notJson.stderr).toMatch(/not valid JSON/);
+      const badDriver = await start({ 'storage-driver': 'zfs' });
+      expect(badDriver.stderr).toMatch(/storage-driver/);
+      expect(existsSync(join(dir, 'data'))).toBe(false);
+      expect(existsSync(join(dir, 'b.sock'))).toBe(false);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 
