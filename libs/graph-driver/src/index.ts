@@ -10,6 +10,7 @@ export {
   type Compression,
   createDecompressor,
   Decompressor,
+  type DecompressorOptions,
   detectCompression,
 } from './compress/decompress.js';
 export {

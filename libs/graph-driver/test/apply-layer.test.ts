@@ -11,6 +11,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { lgetxattr } from '@berth/libcontainer';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -133,6 +134,34 @@ describe.skipIf(process.getuid?.() !== 0)('applyLayer', () => {
     );
     expect(isGraphDriverError(corrupt)).toBe(true);
     expect(existsSync(join(dir, 'bad'))).toBe(false);
+    // A corrupt gzip stream (decoded in the worker thread) fails the same way.
+    const gz = gzipSync(tarBuf);
+    gz.fill(0x55, 12, gz.length - 8);
+    const badGzip = await applyLayer(streamOf(gz), join(dir, 'bad')).catch((e) => e);
+    expect(isGraphDriverError(badGzip, 'ERR_LAYER_INVALID'), String(badGzip)).toBe(true);
+    expect(existsSync(join(dir, 'bad'))).toBe(false);
+  });
+
+  it('applies the same tree however the stream is chunked (headers and data split anywhere)', async () => {
+    const tarBuf = await packTar([
+      { header: { name: 'd', type: 'directory', mode: 0o750 } },
+      { header: { name: 'd/small', mode: 0o600 }, body: 'tiny' },
+      { header: { name: 'd/big', mode: 0o755 }, body: Buffer.alloc(3 << 20, 'z') },
+      { header: { name: 'd/link', type: 'symlink', linkname: 'small' } },
+      { header: { name: 'd/hard', type: 'link', linkname: 'd/small' } },
+    ]);
+    const chunked = (size: number) => {
+      const parts: Buffer[] = [];
+      for (let off = 0; off < tarBuf.length; off += size) parts.push(tarBuf.subarray(off, off + size));
+      return Readable.from(parts);
+    };
+    await applyLayer(streamOf(tarBuf), join(dir, 'whole'));
+    for (const size of [7, 512, 65_537]) {
+      await applyLayer(chunked(size), join(dir, `c${size}`));
+      expect(snapshot(join(dir, `c${size}`)), `chunks of ${size}`).toEqual(snapshot(join(dir, 'whole')));
+    }
+    expect(readFileSync(join(dir, 'whole/d/big')).length).toBe(3 << 20);
+    expect(lstatSync(join(dir, 'whole/d/small')).nlink).toBe(2);
   });
 
   it('remaps owners for user namespaces', async () => {

@@ -81,6 +81,13 @@ export interface CreateSandboxOptions {
   name?: string;
   /** Default: the first 12 characters of the id. */
   hostname?: string;
+  /**
+   * Spare the process that brings `lo` up. Bridge mode: the first connect's in-namespace step
+   * does it anyway (for callers that connect right after). None mode: for callers whose
+   * runtime brings `lo` up in the namespaces it joins (Berth's monitor does, as runc does in
+   * the ones it makes).
+   */
+  deferLoopback?: boolean;
 }
 
 export interface SandboxInfo {
@@ -347,7 +354,7 @@ export class NetworkDriver {
     if (rec.ownsNetns) {
       try {
         createNetns(rec.netnsPath!);
-        await this.links.loopbackUp(rec.netnsPath!);
+        if (!options.deferLoopback) await this.links.loopbackUp(rec.netnsPath!);
       } catch (err) {
         await this.dropSandbox(rec);
         throw err;
@@ -584,9 +591,11 @@ export class NetworkDriver {
       hostname: join(dir, 'hostname'),
       resolvConf: join(dir, 'resolv.conf'),
     };
-    await writeAtomically(files.hosts, hosts);
-    await writeAtomically(files.hostname, `${sb.hostname}\n`);
-    await writeAtomically(files.resolvConf, resolv);
+    await Promise.all([
+      writeAtomically(files.hosts, hosts),
+      writeAtomically(files.hostname, `${sb.hostname}\n`),
+      writeAtomically(files.resolvConf, resolv),
+    ]);
     return files;
   }
 

@@ -23,8 +23,9 @@ export interface VethAttach {
 
 /**
  * The kernel link operations the driver needs. Two implementations over iproute2 are here:
- * {@link batchedIp} (one `ip -batch -` on the host plus one inside the namespace per attach, the
- * default) and {@link perStepIp} (one `ip` process per step), kept to measure the choice.
+ * {@link batchedIp} (per attach, one shell running an `ip -batch -` on the host and one inside
+ * the namespace, the default) and {@link perStepIp} (one `ip` process per step), kept to
+ * measure the choice.
  */
 export interface LinkPlumbing {
   createBridge(name: string, gatewayCidr: string): Promise<void>;
@@ -88,25 +89,18 @@ const split = (line: string) => line.split(' ');
 
 const ROUTE_LOCALNET = '/proc/sys/net/ipv4/conf/all/route_localnet';
 
+/** The in-namespace part: route_localnet, the ip batch ($1), the redirect table ($2, if any). */
+const IN_NETNS_SCRIPT = `if [ -n "$2" ]; then echo 1 > ${ROUTE_LOCALNET}; fi; printf '%s' "$1" | ip -batch -; if [ -n "$2" ]; then printf '%s' "$2" | nft -f -; fi`;
+
 /**
- * One process tree inside the namespace for the ip batch plus, with a DNS redirect, the
- * route_localnet sysctl and the `nft -f` of the redirect table (texts passed as arguments).
+ * A whole attach in one process started from here: a shell that runs the host's ip batch,
+ * then the in-namespace part. Each process the daemon itself starts costs a fork of its
+ * whole address space; the shell's own children are cheap.
  */
-async function inNetnsBatch(netnsPath: string, ipText: string, dns?: DnsRedirect): Promise<void> {
-  if (!dns) {
-    await run('nsenter', inNetns(netnsPath, ['-batch', '-']), ipText);
-    return;
-  }
-  const script = `echo 1 > ${ROUTE_LOCALNET}; printf '%s' "$1" | ip -batch -; printf '%s' "$2" | nft -f -`;
-  await run('nsenter', [
-    `--net=${netnsPath}`,
-    'sh',
-    '-ec',
-    script,
-    'sh',
-    ipText,
-    renderDnsRedirect(dns.table, dns),
-  ]);
+async function hostThenNetnsBatch(hostText: string, a: VethAttach, ipText: string): Promise<void> {
+  const dnsText = a.dnsRedirect ? renderDnsRedirect(a.dnsRedirect.table, a.dnsRedirect) : '';
+  const script = `printf '%s' "$1" | ip -batch -; nsenter --net="$2" sh -ec "$3" sh "$4" "$5"`;
+  await run('sh', ['-ec', script, 'sh', hostText, a.netnsPath, IN_NETNS_SCRIPT, ipText, dnsText]);
 }
 
 export const batchedIp: LinkPlumbing = {
@@ -118,8 +112,7 @@ export const batchedIp: LinkPlumbing = {
     await run('ip', ['link', 'del', name]);
   },
   async attach(a) {
-    await run('ip', ['-batch', '-'], `${hostSteps(a).join('\n')}\n`);
-    await inNetnsBatch(a.netnsPath, `${netnsSteps(a).join('\n')}\n`, a.dnsRedirect);
+    await hostThenNetnsBatch(`${hostSteps(a).join('\n')}\n`, a, `${netnsSteps(a).join('\n')}\n`);
   },
   async loopbackUp(netnsPath) {
     await run('nsenter', inNetns(netnsPath, ['link', 'set', 'lo', 'up']));

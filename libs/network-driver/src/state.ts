@@ -105,7 +105,8 @@ export class StateStore {
   async read(): Promise<State> {
     let text: string;
     try {
-      text = await readFile(this.file, 'utf8');
+      // One small file: a synchronous read costs less than a threadpool round trip.
+      text = readFileSync(this.file, 'utf8');
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return emptyState();
       throw err;

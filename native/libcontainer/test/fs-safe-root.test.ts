@@ -227,7 +227,13 @@ describe.skipIf(process.getuid?.() !== 0)('SafeRoot', () => {
   });
 
   // The hostile tree: every way out we know of, each tried with every operation.
-  describe.each<ResolveMode>(['in-root', 'beneath'])('hostile trees (%s)', (mode) => {
+  // cacheDirs > 0: the same attacks through cached parent directory fds.
+  describe.each<[ResolveMode, number]>([
+    ['in-root', 0],
+    ['beneath', 0],
+    ['in-root', 4],
+    ['beneath', 4],
+  ])('hostile trees (%s, cacheDirs %i)', (mode, cacheDirs) => {
     it('change nothing outside the root', () => {
       const tag = randomBytes(4).toString('hex');
       symlinkSync('/', join(root, 'evil-root'));
@@ -265,7 +271,7 @@ describe.skipIf(process.getuid?.() !== 0)('SafeRoot', () => {
         'evil-parent/../sentinel',
         'a/b/../sentinel',
       ];
-      r = SafeRoot.open(root, { resolve: mode });
+      r = SafeRoot.open(root, { resolve: mode, cacheDirs });
       const escapes = new Set<string | undefined>();
       const attempt = (fn: () => void) => escapes.add(errnoOf(fn));
       for (const w of ways) {

@@ -24,6 +24,7 @@ import { KeyedLock } from './keyed-lock.js';
 import { type PendingAttach, PendingAttaches } from './pending-attaches.js';
 import { nextDelay, shouldRestart } from './restart-policy.js';
 import { buildRuntimeSpec } from './runtime-spec.js';
+import { settleAll } from './settle-all.js';
 import { parseSignal } from './signal.js';
 import { startFailure } from './start-failure.js';
 
@@ -47,6 +48,8 @@ export class ContainerService {
   readonly #restartTimers = new Map<string, NodeJS.Timeout>();
   readonly #lastDelay = new Map<string, number>();
   readonly #networkFiles = new Map<string, ContainerNetworkAttachment['files']>();
+  /** Containers whose last run's runtime side was released without error (nothing to tear down again). */
+  readonly #released = new Set<string>();
   #closed = false;
 
   constructor(readonly daemon: Daemon) {
@@ -146,24 +149,27 @@ export class ContainerService {
     const { id } = record;
     const driver = this.daemon.exec;
     const undo: Array<() => Promise<unknown>> = [];
+    this.#released.delete(id);
     try {
       const image = this.daemon.images.get(record.imageId);
       if (!image) throw new ApiError(404, `No such image: ${record.imageName}`);
-      if (!this.daemon.layers.getRw(id)) await this.daemon.layers.createRw(id, image.topLayer);
-      const rootfs = await this.daemon.layers.mountRw(id);
-      this.#mounted.add(id);
       undo.push(() => this.#unmount(id));
       undo.push(() => this.daemon.networks.detachContainer(id)); // idempotent: also undoes a partial attach
-      const network = await attachNetwork(this.daemon, record, this.dirOf(id));
+      // The sandbox and the rootfs do not depend on each other: both are made at once.
+      const [rootfs, network, imageConfig] = await settleAll([
+        this.#mountRootfs(id, image.topLayer),
+        attachNetwork(this.daemon, record, this.dirOf(id)),
+        this.daemon.images.config(record.imageId),
+      ] as const);
       this.#networkFiles.set(id, network.files);
       const spec = await buildRuntimeSpec({
         record,
-        image: await this.daemon.images.config(record.imageId),
+        image: imageConfig,
         rootfs,
         network,
         volumesRoot: this.volumesRoot,
       });
-      await driver.create({
+      const created = await driver.create({
         id,
         bundle: this.dirOf(id),
         spec,
@@ -173,10 +179,9 @@ export class ContainerService {
       undo.push(() => driver.delete(id, { force: true }));
       await this.#pendingAttaches.connect(id, () => driver.attach(id));
       await driver.start(id);
-      const state = await driver.state(id);
       this.#setState(record, {
         ...withStatus(record.state, 'running'),
-        Pid: state.pid ?? 0,
+        Pid: created.pid ?? 0,
         ExitCode: 0,
         Error: '',
         OOMKilled: false,
@@ -195,6 +200,14 @@ export class ContainerService {
       }
       throw failure.error;
     }
+  }
+
+  /** The container's rw layer (made on its first run), mounted. */
+  async #mountRootfs(id: string, topLayer: string | null): Promise<string> {
+    if (!this.daemon.layers.getRw(id)) await this.daemon.layers.createRw(id, topLayer);
+    const rootfs = await this.daemon.layers.mountRw(id);
+    this.#mounted.add(id);
+    return rootfs;
   }
 
   async #unmount(id: string): Promise<void> {
@@ -235,12 +248,14 @@ export class ContainerService {
     const record = this.store.get(id);
     if (!record) return;
     let oomKilled = false;
-    try {
-      oomKilled = (await this.daemon.exec.stats(id)).memory.oomKills > 0;
-    } catch {
-      // cgroup gone
-    }
-    await this.#teardown(id);
+    // Read before the exec driver removes the cgroup.
+    await this.#teardown(id, async () => {
+      try {
+        oomKilled = (await this.daemon.exec.stats(id)).memory.oomKills > 0;
+      } catch {
+        // cgroup gone
+      }
+    });
     this.execs.containerExited(id);
     const startedAt = Date.parse(record.state.StartedAt);
     this.#setState(record, {
@@ -292,15 +307,28 @@ export class ContainerService {
   }
 
   /** Releases the runtime side of a stopped run: exec driver state, network, rootfs mount. */
-  async #teardown(id: string): Promise<void> {
-    await this.daemon.exec.delete(id, { force: true }).catch((err) => {
-      if (!isExecDriverError(err) || err.code !== 'ERR_CONTAINER_NOT_FOUND')
+  async #teardown(id: string, beforeDelete?: () => Promise<void>): Promise<void> {
+    let clean = true;
+    // The rootfs goes once no process can use it; the network is independent of both.
+    const releaseRuntime = async () => {
+      await beforeDelete?.();
+      await this.daemon.exec.delete(id, { force: true }).catch((err) => {
+        if (isExecDriverError(err) && err.code === 'ERR_CONTAINER_NOT_FOUND') return;
+        clean = false;
         this.daemon.logger.warn(`delete ${id}: ${(err as Error).message}`);
-    });
-    await this.daemon.networks.detachContainer(id).catch(() => undefined);
-    await this.#unmount(id).catch((err) =>
-      this.daemon.logger.warn(`unmount ${id}: ${(err as Error).message}`),
-    );
+      });
+      await this.#unmount(id).catch((err) => {
+        clean = false;
+        this.daemon.logger.warn(`unmount ${id}: ${(err as Error).message}`);
+      });
+    };
+    await Promise.all([
+      releaseRuntime(),
+      this.daemon.networks.detachContainer(id).catch(() => {
+        clean = false;
+      }),
+    ]);
+    if (clean) this.#released.add(id);
   }
 
   #cancelRestart(id: string): boolean {
@@ -451,9 +479,13 @@ export class ContainerService {
   async #destroy(record: ContainerRecord): Promise<void> {
     const { id } = record;
     this.#setState(record, withStatus(record.state, 'removing'));
-    await this.#teardown(id);
-    if (this.daemon.layers.getRw(id)) await this.daemon.layers.removeRw(id);
-    await rm(this.dirOf(id), { recursive: true, force: true });
+    // After a clean exit teardown there is nothing left; otherwise (a crash, a failed start) try again.
+    if (!this.#released.delete(id)) await this.#teardown(id);
+    this.#released.delete(id);
+    await Promise.all([
+      this.daemon.layers.getRw(id) ? this.daemon.layers.removeRw(id) : undefined,
+      rm(this.dirOf(id), { recursive: true, force: true }),
+    ]);
     this.store.delete(id);
     this.#networkFiles.delete(id);
     this.#lastDelay.delete(id);

@@ -308,6 +308,7 @@ export class NetworkService {
       mode: 'none',
       name: request.name,
       hostname: request.hostname,
+      deferLoopback: true, // the exec driver's monitor brings lo up as the container joins
     });
     try {
       const files = await this.#driver.writeContainerFiles(request.id, {
@@ -366,7 +367,12 @@ export class NetworkService {
     const ports = portRequests(request.portBindings, request.publishAllPorts, request.exposedPorts);
     const extraHosts = await this.#extraHosts(request.extraHosts);
     const sandbox = await this.#driver
-      .createSandbox(request.id, { mode: 'bridge', name: request.name, hostname: request.hostname })
+      .createSandbox(request.id, {
+        mode: 'bridge',
+        name: request.name,
+        hostname: request.hostname,
+        deferLoopback: endpoints.length > 0, // connected right below
+      })
       .catch((err: unknown) => {
         // Its previous namespace is still held by containers that joined it (`container:` mode).
         if (isNetworkDriverError(err, 'ERR_SANDBOX_EXISTS')) {

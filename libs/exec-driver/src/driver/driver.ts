@@ -3,10 +3,12 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import {
   type Attachment,
+  type CgroupLayout,
   type CgroupManager,
   type CgroupStats,
   type Container,
   createContainer,
+  detectCgroups,
   type ExitStatus,
   isLibcontainerError,
   type LinuxResources,
@@ -33,6 +35,7 @@ import {
   removeRecord,
   writeRecord,
 } from './record.js';
+import { settleAll } from './settle-all.js';
 import { stateName } from './state-name.js';
 import { withoutUnsetSections } from './unset-resources.js';
 
@@ -111,8 +114,12 @@ export class ExecDriver {
     this.cgroupRoot = options.cgroupRoot;
   }
 
+  /** The host's cgroup mounts, found once: they do not change while a driver lives. */
+  private layout: CgroupLayout | undefined;
+
   private cgroup(path: string): CgroupManager {
-    return openCgroup(path, this.cgroupRoot ? { root: this.cgroupRoot } : {});
+    this.layout ??= detectCgroups(this.cgroupRoot);
+    return openCgroup(path, { layout: this.layout });
   }
 
   /** The driver's own parent (e.g. `berth`) goes with its last container; a busy one stays. */
@@ -186,6 +193,7 @@ export class ExecDriver {
       stopSignal: spec.annotations?.[STOP_SIGNAL_ANNOTATION],
       annotations: spec.annotations ?? {},
       complete: false,
+      poststart: spec.hooks?.poststart ?? [],
       poststop: spec.hooks?.poststop,
     };
     if (!(await claimRecord(this.root, options.id)))
@@ -219,7 +227,17 @@ export class ExecDriver {
       });
       record.complete = true;
       await writeRecord(this.root, record);
-      const state = await this.state(options.id);
+      // Just made and waiting for start: its state needs no second look at the disk.
+      const state: ContainerInfo = {
+        ociVersion: OCI_VERSION,
+        id: options.id,
+        status: 'created',
+        bundle,
+        created: container.record.created,
+        rootfs: container.record.rootfs,
+        annotations: container.record.annotations,
+        pid: container.pid,
+      };
       await runHooks('createRuntime', spec.hooks?.createRuntime, state);
       await runHooks('prestart', spec.hooks?.prestart, state);
       return state;
@@ -361,8 +379,10 @@ export class ExecDriver {
       throw wrapError(err, 'ERR_CONTAINER_START_FAILED');
     }
     if (record) await writeRecord(this.root, { ...record, started: true });
-    const spec = await this.spec(container);
-    await runHooks('poststart', spec?.hooks?.poststart, await this.state(id)).catch(() => undefined);
+    // Records written before poststart was kept in them: the hooks are in the spec.
+    const poststart = record?.poststart ?? (await this.spec(container))?.hooks?.poststart;
+    if (poststart?.length)
+      await runHooks('poststart', poststart, await this.state(id)).catch(() => undefined);
   }
 
   private async spec(container: Container): Promise<Spec | undefined> {
@@ -460,7 +480,8 @@ export class ExecDriver {
     if (status !== 'stopped' && status !== 'creating' && !options.force)
       throw new ExecDriverError('ERR_CONTAINER_RUNNING', `container ${id} is ${status}; stop it or force`);
     const manager = record ? this.cgroup(record.cgroupPath) : undefined;
-    if (container) {
+    const removeState = async () => {
+      if (!container) return;
       if (status === 'paused') {
         try {
           container.kill('SIGKILL');
@@ -474,14 +495,22 @@ export class ExecDriver {
       } catch (err) {
         throw wrapError(err);
       }
-    }
-    if (manager) {
+    };
+    const removeCgroup = async () => {
+      if (!manager) return;
       try {
         await manager.remove({ kill: true });
       } catch (err) {
         throw wrapError(err, 'ERR_CGROUP');
       }
       await this.removeEmptyCgroupParent(manager.path);
+    };
+    // A stopped container's state dir and its cgroup are independent: both go at once. A live
+    // one is killed and waited for through its monitor before its cgroup goes.
+    if (status === 'stopped') await settleAll([removeState(), removeCgroup()]);
+    else {
+      await removeState();
+      await removeCgroup();
     }
     if (record?.poststop?.length) {
       await runHooks('poststop', record.poststop, {

@@ -1,4 +1,5 @@
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /**
@@ -19,6 +20,8 @@ export interface DriverRecord {
   complete: boolean;
   /** Set once `start` has released the process to exec its program. */
   started?: boolean;
+  /** The spec's poststart hooks, run by start (kept here so start need not read the spec). */
+  poststart?: Array<{ path: string; args?: string[]; env?: string[]; timeout?: number }>;
   /** The spec's poststop hooks, run on delete. */
   poststop?: Array<{ path: string; args?: string[]; env?: string[]; timeout?: number }>;
 }
@@ -30,9 +33,9 @@ export const driverDir = (root: string, id: string) => join(root, '.driver', id)
  * creates with one id exactly one wins. Returns false when the id is taken.
  */
 export async function claimRecord(root: string, id: string): Promise<boolean> {
-  await mkdir(join(root, '.driver'), { recursive: true, mode: 0o700 });
+  mkdirSync(join(root, '.driver'), { recursive: true, mode: 0o700 });
   try {
-    await mkdir(driverDir(root, id), { mode: 0o700 });
+    mkdirSync(driverDir(root, id), { mode: 0o700 });
     return true;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
@@ -40,17 +43,20 @@ export async function claimRecord(root: string, id: string): Promise<boolean> {
   }
 }
 
+// The record is small and read or written on every operation: synchronous calls cost less
+// than threadpool round trips.
+
 export async function writeRecord(root: string, record: DriverRecord): Promise<void> {
   const dir = driverDir(root, record.id);
-  await mkdir(dir, { recursive: true, mode: 0o700 });
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
   const path = join(dir, 'record.json');
-  await writeFile(`${path}.tmp`, JSON.stringify(record, null, 2));
-  await rename(`${path}.tmp`, path);
+  writeFileSync(`${path}.tmp`, JSON.stringify(record, null, 2));
+  renameSync(`${path}.tmp`, path);
 }
 
 export async function readRecord(root: string, id: string): Promise<DriverRecord | undefined> {
   try {
-    return JSON.parse(await readFile(join(driverDir(root, id), 'record.json'), 'utf8')) as DriverRecord;
+    return JSON.parse(readFileSync(join(driverDir(root, id), 'record.json'), 'utf8')) as DriverRecord;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;

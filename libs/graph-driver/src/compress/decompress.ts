@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
+import { createHash, type Hash } from 'node:crypto';
 import { PassThrough, type Readable, Transform, type TransformCallback, type Writable } from 'node:stream';
-import { createGunzip, constants as zc } from 'node:zlib';
 import { GraphDriverError } from '../errors.js';
+import { workerGunzip } from './gunzip-worker.js';
 
 /** How a layer's bytes are compressed (the OCI media type suffix). */
 export type Compression = 'none' | 'gzip' | 'zstd';
@@ -25,16 +26,13 @@ interface Inner {
   /** Resolves when the inner decoder finished without error. */
   done: Promise<void>;
   kill(): void;
+  /** Hex digest of the output when the decoder hashes it itself (off this thread). */
+  digest?(): string | undefined;
 }
 
-function gunzip(): Inner {
-  // Layers may be multi-member gzip (pigz, concatenated): zlib handles that by default.
-  const z = createGunzip({ chunkSize: 256 * 1024, finishFlush: zc.Z_SYNC_FLUSH });
-  const done = new Promise<void>((resolve, reject) => {
-    z.on('end', resolve);
-    z.on('error', reject);
-  });
-  return { writable: z, readable: z, done, kill: () => z.destroy() };
+export interface DecompressorOptions {
+  /** Hash the uncompressed output with this algorithm (e.g. `sha256`): see `digest`. */
+  hash?: string;
 }
 
 /**
@@ -96,10 +94,16 @@ export class Decompressor extends Transform {
   #head: Buffer[] = [];
   #headLen = 0;
   #detected: Compression | undefined;
+  readonly #hashAlgorithm: string | undefined;
+  /** The hash of the output when this thread computes it (not the gzip worker). */
+  #hash: Hash | undefined;
+  #digest: string | undefined;
+  #bytes = 0;
 
-  constructor(compression: Compression | 'auto' = 'auto') {
-    super({ readableHighWaterMark: 256 * 1024 });
+  constructor(compression: Compression | 'auto' = 'auto', options: DecompressorOptions = {}) {
+    super({ readableHighWaterMark: 4 << 20 });
     this.#mode = compression;
+    this.#hashAlgorithm = options.hash;
   }
 
   /** The compression in use, once known. */
@@ -107,10 +111,26 @@ export class Decompressor extends Transform {
     return this.#detected;
   }
 
+  /** Uncompressed bytes output so far. */
+  get bytes(): number {
+    return this.#bytes;
+  }
+
+  /** Hex digest of the whole output (with the `hash` option), once the stream ended. */
+  get digest(): string | undefined {
+    if (this.#hash) this.#digest ??= this.#hash.digest('hex');
+    return this.#digest ?? this.#inner?.digest?.();
+  }
+
   #start(c: Compression): Inner {
     this.#detected = c;
-    const inner = c === 'gzip' ? gunzip() : c === 'zstd' ? unzstd() : passthrough();
+    const alg = this.#hashAlgorithm;
+    // gzip is inflated and hashed in a worker thread; the others are hashed here.
+    const inner = c === 'gzip' ? workerGunzip(alg) : c === 'zstd' ? unzstd() : passthrough();
+    if (alg !== undefined && !inner.digest) this.#hash = createHash(alg);
     inner.readable.on('data', (chunk: Buffer) => {
+      this.#bytes += chunk.length;
+      this.#hash?.update(chunk);
       if (!this.push(chunk)) inner.readable.pause();
     });
     inner.done.catch((err) => this.destroy(err));
@@ -159,6 +179,9 @@ export class Decompressor extends Transform {
 }
 
 /** A decompressing stream for `compression` (default: detect from the first bytes). */
-export function createDecompressor(compression: Compression | 'auto' = 'auto'): Decompressor {
-  return new Decompressor(compression);
+export function createDecompressor(
+  compression: Compression | 'auto' = 'auto',
+  options: DecompressorOptions = {},
+): Decompressor {
+  return new Decompressor(compression, options);
 }

@@ -11,6 +11,8 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   berth::RegisterFsXattr(env, exports);
   berth::RegisterFsSafeRoot(env, exports);
   berth::RegisterFsSafeRootMeta(env, exports);
+  berth::RegisterFsSafeRootDirs(env, exports);
+  berth::RegisterFsSafeRootFile(env, exports);
   berth::RegisterNetns(env, exports);
   return exports;
 }

@@ -85,7 +85,7 @@ Napi::Value LinkAt(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Located from = LocateArg(info, 0);
   std::string to = StringArg(info, 3);
-  Located at = Locate(env, IntArg(info, 0), to, BoolArg(info, 2));
+  Located at = Locate(env, IntArg(info, 0), to, ResolveArg(info, 2));
   if (from.self()) throw SyscallError(env, "linkat", EPERM, StringArg(info, 1));
   if (at.self()) throw SyscallError(env, "linkat", EEXIST, to);
   if (linkat(from.dirfd, from.name.c_str(), at.dirfd, at.name.c_str(), 0) != 0) {
@@ -110,7 +110,7 @@ Napi::Value RenameAt(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Located from = LocateArg(info, 0);
   std::string to = StringArg(info, 3);
-  Located at = Locate(env, IntArg(info, 0), to, BoolArg(info, 2));
+  Located at = Locate(env, IntArg(info, 0), to, ResolveArg(info, 2));
   if (from.self() || at.self()) throw SyscallError(env, "renameat2", EINVAL, from.self() ? StringArg(info, 1) : to);
   if (renameat2(from.dirfd, from.name.c_str(), at.dirfd, at.name.c_str(), Uint32Arg(info, 4)) != 0) {
     throw SyscallError(env, "renameat2", errno, StringArg(info, 1));

@@ -16,6 +16,10 @@ void RegisterFsXattr(Napi::Env env, Napi::Object exports);
 void RegisterFsSafeRoot(Napi::Env env, Napi::Object exports);
 // fs_safe_root_meta.cc: chown/chmod/lstat/readlink inside a root.
 void RegisterFsSafeRootMeta(Napi::Env env, Napi::Object exports);
+// fs_safe_root_dirs.cc: directory fds for SafeRoot's parent cache.
+void RegisterFsSafeRootDirs(Napi::Env env, Napi::Object exports);
+// fs_safe_root_file.cc: a new file with contents, owner, mode and times in one call.
+void RegisterFsSafeRootFile(Napi::Env env, Napi::Object exports);
 // netns.cc: persistent network namespaces.
 void RegisterNetns(Napi::Env env, Napi::Object exports);
 }  // namespace berth

@@ -9,11 +9,15 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <optional>
 
+#include "monitor/cgroup_join.h"
 #include "monitor/credentials.h"
+#include "monitor/loopback.h"
 #include "monitor/namespaces.h"
 #include "monitor/pty.h"
 #include "monitor/rootfs.h"
+#include "monitor/seccomp_cache.h"
 #include "monitor/seccomp_filter.h"
 #include "monitor/setup_error.h"
 #include "monitor/sync_channel.h"
@@ -64,21 +68,58 @@ void OpenTerminal(const InitContext& c) {
   close(master);
 }
 
+// The seccomp filter, compiled (or found compiled) ahead of set-up, or why it could not be.
+struct PreparedSeccomp {
+  std::optional<SeccompProgram> program;
+  std::optional<SetupError> error;
+};
+
+PreparedSeccomp PrepareSeccomp(const InitContext& c) {
+  if (!c.seccomp) return {};
+  try {
+    if (c.seccompCacheDir.empty()) return {CompileSeccomp(*c.seccomp), std::nullopt};
+    std::string key = SeccompCacheKey(*c.seccomp);
+    if (auto cached = ReadCachedSeccomp(c.seccompCacheDir, key)) return {std::move(*cached), std::nullopt};
+    SeccompProgram program = CompileSeccomp(*c.seccomp);
+    WriteCachedSeccomp(c.seccompCacheDir, key, program);
+    return {std::move(program), std::nullopt};
+  } catch (const SetupError& e) {
+    return {std::nullopt, e};
+  }
+}
+
+// Joins our own cgroups and prepares the filter while the monitor does its part of the
+// set-up. Errors are raised once the monitor says Go, so they reach Node as set-up failures
+// like any other.
+const SeccompProgram* PrepareThenWaitForGo(const InitContext& c, PreparedSeccomp& prepared) {
+  std::optional<SetupError> joinError;
+  try {
+    JoinOwnCgroups(c.ownCgroupTasks);
+  } catch (const SetupError& e) {
+    joinError = e;
+  }
+  prepared = PrepareSeccomp(c);
+  WaitFor(c.syncFd, SyncKind::Go);
+  if (joinError) throw *joinError;
+  if (prepared.error) throw *prepared.error;
+  return prepared.program ? &*prepared.program : nullptr;
+}
+
 // The common tail: credentials, cwd, tell the monitor, wait for start, filter, exec.
-[[noreturn]] void FinishAndExec(const InitContext& c) {
+[[noreturn]] void FinishAndExec(const InitContext& c, const SeccompProgram* seccomp) {
   const Process& p = *c.process;
   ApplyLimits(p);
   // The kernel takes a filter only with no_new_privs or CAP_SYS_ADMIN: without
   // no_new_privs, load it while we still hold our capabilities (as runc does); the
   // profile then also covers the few set-up calls that follow.
-  bool seccompEarly = c.seccomp && !p.noNewPrivileges;
-  if (seccompEarly) LoadSeccomp(*c.seccomp);
+  bool seccompEarly = seccomp && !p.noNewPrivileges;
+  if (seccompEarly) LoadSeccomp(*seccomp);
   ApplyCredentials(p);
   if (chdir(p.cwd.c_str()) != 0) Fail("cwd", "chdir", p.cwd);
   std::string exe = ResolveExecutable(p);
   SendSync(c.syncFd, SyncKind::Created);
   WaitFor(c.syncFd, SyncKind::Start);
-  if (c.seccomp && !seccompEarly) LoadSeccomp(*c.seccomp);
+  if (seccomp && !seccompEarly) LoadSeccomp(*seccomp);
   std::vector<char*> argv, envp;
   for (auto& a : p.args) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
@@ -112,13 +153,15 @@ int ContainerInitMain(void* arg) {
   ResetSignals();
   if (c.statusFd >= 0) close(c.statusFd);
   try {
-    WaitFor(c.syncFd, SyncKind::Go);
+    PreparedSeccomp prepared;
+    const SeccompProgram* seccomp = PrepareThenWaitForGo(c, prepared);
     const Spec& spec = *c.spec;
     JoinNamespaces(spec);
     // In a new user namespace we keep the host's credentials, which usually have no mapping
     // there: become the namespace's root so that files we create have an owner.
     if (HasNamespace(spec, "user") && (setresgid(0, 0, 0) != 0 || setresuid(0, 0, 0) != 0))
       Fail("user namespace", "setresuid", "0");
+    if (HasNamespace(spec, "network")) BringLoopbackUp();
     if (c.newCgroupNs && unshare(CLONE_NEWCGROUP) != 0) Fail("cgroup namespace", "unshare");
     if (!c.process->terminal) ConnectStdio(c.stdio);
     bool newUts = false;
@@ -133,7 +176,7 @@ int ContainerInitMain(void* arg) {
     }
     if (c.process->terminal) OpenTerminal(c);
     if (!c.process->terminal && setsid() < 0) Fail("session", "setsid");
-    FinishAndExec(c);
+    FinishAndExec(c, seccomp);
   } catch (const SetupError& e) {
     Report(c, e);
   }
@@ -144,7 +187,8 @@ int ExecInitMain(void* arg) {
   ResetSignals();
   if (c.statusFd >= 0) close(c.statusFd);
   try {
-    WaitFor(c.syncFd, SyncKind::Go);
+    PreparedSeccomp prepared;
+    const SeccompProgram* seccomp = PrepareThenWaitForGo(c, prepared);
     for (auto& [flag, fd] : c.joinFds)
       if (setns(fd, flag) != 0) Fail("join container namespaces", "setns", std::to_string(flag));
     for (auto& [flag, fd] : c.joinFds) close(fd);
@@ -155,7 +199,7 @@ int ExecInitMain(void* arg) {
       ConnectStdio(c.stdio);
       if (setsid() < 0) Fail("session", "setsid");
     }
-    FinishAndExec(c);
+    FinishAndExec(c, seccomp);
   } catch (const SetupError& e) {
     Report(c, e);
   }

@@ -25,6 +25,10 @@ struct InitContext {
   // differ from the monitor's), as (CLONE_NEW* flag, fd) pairs, user first.
   std::vector<std::pair<int, int>> joinFds;
   const nlohmann::json* seccomp = nullptr;
+  // Where compiled seccomp programs are kept between containers ("": compile every time).
+  std::string seccompCacheDir;
+  // cgroup v1 `tasks` files the process joins itself, first thing (see cgroup_join.h).
+  std::vector<std::string> ownCgroupTasks;
 };
 
 // clone() entry points. They never return: execve, or report the error and _exit(1).

@@ -3,9 +3,9 @@
 // open for the result: one JSON line, {"pid":N} or {"error":{…}}.
 //
 //   berth-monitor create --state DIR --bundle DIR [--config FILE] [--log FILE] [--stdin]
-//                        [--cgroup-procs FILE]...
+//                        [--cgroup-procs FILE]... [--seccomp-cache DIR]
 //   berth-monitor exec   --state DIR --target-pid PID --process FILE [--config FILE]
-//                        [--stdin] [--cgroup-procs FILE]...
+//                        [--stdin] [--cgroup-procs FILE]... [--seccomp-cache DIR]
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
@@ -20,6 +20,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "monitor/cgroup_join.h"
 #include "monitor/console_socket.h"
 #include "monitor/event_loop.h"
 #include "monitor/init_process.h"
@@ -36,7 +37,7 @@ constexpr int kStatusFd = 3;
 constexpr size_t kStackSize = 1024 * 1024;
 
 struct Args {
-  std::string mode, state, bundle, config, log, process;
+  std::string mode, state, bundle, config, log, process, seccompCache;
   pid_t targetPid = -1;
   bool keepStdin = false;
   std::vector<std::string> cgroupProcs;
@@ -58,6 +59,7 @@ Args ParseArgs(int argc, char** argv) {
     else if (k == "--log") a.log = value();
     else if (k == "--process") a.process = value();
     else if (k == "--target-pid") a.targetPid = std::stoi(value());
+    else if (k == "--seccomp-cache") a.seccompCache = value();
     else if (k == "--stdin") a.keepStdin = true;
     else if (k == "--cgroup-procs") a.cgroupProcs.push_back(value());
     else FailDetail("arguments", "unknown argument " + k);
@@ -70,20 +72,6 @@ void ReportStatus(const std::string& line) {
   std::string out = line + "\n";
   (void)!write(kStatusFd, out.data(), out.size());
   close(kStatusFd);
-}
-
-void JoinCgroups(pid_t pid, const std::vector<std::string>& files) {
-  std::string value = std::to_string(pid);
-  for (auto& f : files) {
-    int fd = open(f.c_str(), O_WRONLY | O_CLOEXEC);
-    if (fd < 0) Fail("join cgroup", "open", f);
-    if (write(fd, value.data(), value.size()) != static_cast<ssize_t>(value.size())) {
-      int err = errno;
-      close(fd);
-      Fail("join cgroup", "write", f, err);
-    }
-    close(fd);
-  }
 }
 
 struct Pipes {
@@ -167,6 +155,7 @@ int Run(int argc, char** argv) {
   ctx.statusFd = kStatusFd;
   ctx.stdio = {pipes.in[0], pipes.out[1], pipes.err[1]};
   ctx.seccomp = seccomp ? &*seccomp : nullptr;
+  ctx.seccompCacheDir = args.seccompCache;
 
   int flags = SIGCHLD;
   if (create) {
@@ -179,8 +168,13 @@ int Run(int argc, char** argv) {
     if (pidNs >= 0 && setns(pidNs, CLONE_NEWPID) != 0) Fail("exec", "setns", "pid namespace");
   }
 
+  CgroupJoinPlan cgroups = PlanCgroupJoin(args.cgroupProcs, !(flags & CLONE_NEWUSER));
+  ctx.ownCgroupTasks = cgroups.ownTasksFiles;
+  auto initMain = create ? ContainerInitMain : ExecInitMain;
+  pid_t child = CloneIntoCgroup(cgroups, flags);
+  if (child == 0) _exit(initMain(&ctx));  // never returns: execve, or _exit on error
   std::vector<char> stack(kStackSize);
-  pid_t child = clone(create ? ContainerInitMain : ExecInitMain, stack.data() + stack.size(), flags, &ctx);
+  if (child < 0) child = clone(initMain, stack.data() + stack.size(), flags, &ctx);
   if (child < 0) Fail("create process", "clone");
   close(sync[1]);
   for (int fd : {pipes.in[0], pipes.out[1], pipes.err[1]})
@@ -192,7 +186,7 @@ int Run(int argc, char** argv) {
     throw e;
   };
   try {
-    JoinCgroups(child, args.cgroupProcs);
+    JoinCgroups(child, cgroups.monitorProcs);
     if (create && HasNamespace(spec, "user")) WriteIdMappings(child, spec);
   } catch (const SetupError& e) {
     abandon(e);

@@ -1,9 +1,15 @@
 #include "monitor/seccomp_filter.h"
 
+#include <linux/seccomp.h>
 #include <seccomp.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <map>
 #include <memory>
+
+#include "common/fd.h"
 
 #include "monitor/setup_error.h"
 
@@ -41,9 +47,28 @@ uint32_t Arch(const std::string& name) {
   return it == table.end() ? 0 : it->second;
 }
 
+// libseccomp 2.5 exports BPF only to a file descriptor: a memfd keeps it in memory.
+std::vector<sock_filter> ExportBpf(scmp_filter_ctx ctx) {
+  Fd mem(memfd_create("berth-seccomp", MFD_CLOEXEC));
+  if (!mem) Fail("seccomp", "memfd_create");
+  if (int rc = seccomp_export_bpf(ctx, mem.get()); rc != 0) Fail("seccomp", "seccomp_export_bpf", "", -rc);
+  off_t size = lseek(mem.get(), 0, SEEK_END);
+  if (size < 0 || size % sizeof(sock_filter) != 0) FailDetail("seccomp", "seccomp_export_bpf gave a partial program");
+  std::vector<sock_filter> out(size / sizeof(sock_filter));
+  if (pread(mem.get(), out.data(), size, 0) != size) Fail("seccomp", "pread", "memfd");
+  return out;
+}
+
 }  // namespace
 
-void LoadSeccomp(const nlohmann::json& s) {
+void LoadSeccomp(const SeccompProgram& program) {
+  sock_fprog prog{static_cast<unsigned short>(program.instructions.size()),
+                  const_cast<sock_filter*>(program.instructions.data())};
+  // No flags: what seccomp_load does with the attributes CompileSeccomp sets.
+  if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) != 0) Fail("seccomp", "seccomp", "");
+}
+
+SeccompProgram CompileSeccomp(const nlohmann::json& s) {
   const int defaultErrno = s.value("defaultErrnoRet", 1);  // EPERM, as runc
   uint32_t defaultAction = Action(s.value("defaultAction", std::string("SCMP_ACT_ALLOW")), defaultErrno);
   std::unique_ptr<void, void (*)(scmp_filter_ctx)> ctx(seccomp_init(defaultAction), seccomp_release);
@@ -83,6 +108,6 @@ void LoadSeccomp(const nlohmann::json& s) {
           add(args.size(), args.data());
       }
     }
-  if (int rc = seccomp_load(ctx.get()); rc != 0) Fail("seccomp", "seccomp_load", "", -rc);
+  return SeccompProgram{ExportBpf(ctx.get())};
 }
 }  // namespace berth

@@ -6,7 +6,7 @@
 namespace berth {
 
 enum class SyncKind : char {
-  Go = 'g',        // monitor → init: cgroups joined and id maps written; set up now
+  Go = 'g',        // monitor → init: its part of the cgroup joins and id maps done; set up now
   Created = 'c',   // init → monitor: set up, waiting to exec
   Start = 's',     // monitor → init: execve now
   Error = 'e',     // init → monitor: payload is a SetupError as JSON

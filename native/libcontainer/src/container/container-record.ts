@@ -1,4 +1,4 @@
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { MonitoredRecord } from './monitored-process.js';
 
@@ -14,12 +14,15 @@ export interface ContainerRecord extends MonitoredRecord {
   annotations: Record<string, string>;
 }
 
+// One small file, read or written on every operation: synchronous calls cost less than
+// threadpool round trips.
+
 export async function writeContainerRecord(record: ContainerRecord): Promise<void> {
   const path = join(record.stateDir, 'state.json');
-  await writeFile(`${path}.tmp`, JSON.stringify(record, null, 2));
-  await rename(`${path}.tmp`, path);
+  writeFileSync(`${path}.tmp`, JSON.stringify(record, null, 2));
+  renameSync(`${path}.tmp`, path);
 }
 
 export async function readContainerRecord(stateDir: string): Promise<ContainerRecord> {
-  return JSON.parse(await readFile(join(stateDir, 'state.json'), 'utf8')) as ContainerRecord;
+  return JSON.parse(readFileSync(join(stateDir, 'state.json'), 'utf8')) as ContainerRecord;
 }

@@ -1,10 +1,11 @@
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { LibcontainerError } from '../errors.js';
 import type { ContainerRecord } from './container-record.js';
 import { MonitoredProcess, type ProcessStatus } from './monitored-process.js';
 import { processStartTime } from './process-identity.js';
 import type { RuntimeProcess } from './runtime-spec.js';
+import { seccompCacheDir } from './seccomp-cache.js';
 import { spawnMonitor } from './spawn-monitor.js';
 import { validateProcess } from './validate-spec.js';
 
@@ -49,6 +50,7 @@ export class Container extends MonitoredProcess {
     args.push('--config', join(this.stateDir, 'config.json'));
     if (options.stdin) args.push('--stdin');
     for (const f of options.cgroupProcs ?? this.record.cgroupProcs) args.push('--cgroup-procs', f);
+    args.push('--seccomp-cache', seccompCacheDir(dirname(this.stateDir)));
     try {
       const started = await spawnMonitor(args, stateDir);
       return new MonitoredProcess({

@@ -5,6 +5,7 @@ import { Container } from './container.js';
 import { readContainerRecord, writeContainerRecord } from './container-record.js';
 import { processStartTime } from './process-identity.js';
 import type { RuntimeSpec } from './runtime-spec.js';
+import { seccompCacheDir } from './seccomp-cache.js';
 import { spawnMonitor } from './spawn-monitor.js';
 import { validateContainerId, validateSpec } from './validate-spec.js';
 
@@ -55,6 +56,7 @@ export async function createContainer(options: CreateContainerOptions): Promise<
     if (options.logPath) args.push('--log', resolve(options.logPath));
     if (options.stdin) args.push('--stdin');
     for (const f of options.cgroupProcs ?? []) args.push('--cgroup-procs', f);
+    args.push('--seccomp-cache', seccompCacheDir(resolve(options.stateRoot)));
     const started = await spawnMonitor(args, stateDir);
     const container = new Container({
       id: options.id,

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { constants } from 'node:os';
 import { join } from 'node:path';
@@ -37,6 +38,20 @@ export function parseExitStatus(text: string): ExitStatus {
 export async function readExitStatus(stateDir: string): Promise<ExitStatus | undefined> {
   try {
     return parseExitStatus(await readFile(join(stateDir, 'exit.json'), 'utf8'));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
+/**
+ * The same, read synchronously: for status checks, which happen on every operation and
+ * cost less this way than a threadpool round trip. (wait() keeps the asynchronous read:
+ * attached output still queued in this process gets delivered before the exit.)
+ */
+export function readExitStatusSync(stateDir: string): ExitStatus | undefined {
+  try {
+    return parseExitStatus(readFileSync(join(stateDir, 'exit.json'), 'utf8'));
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { LibcontainerError } from '../errors.js';
 import { Pidfd } from '../process/pidfd.js';
 import { type Attachment, attachTo } from './attach.js';
-import { type ExitStatus, readExitStatus } from './exit-status.js';
+import { type ExitStatus, readExitStatus, readExitStatusSync } from './exit-status.js';
 import { isSameProcess } from './process-identity.js';
 
 /** What identifies a process run under a monitor, as kept in its state dir. */
@@ -38,7 +38,7 @@ export class MonitoredProcess {
 
   /** created (waiting to exec its program), running, or stopped. */
   async status(): Promise<ProcessStatus> {
-    if (await readExitStatus(this.stateDir)) return 'stopped';
+    if (readExitStatusSync(this.stateDir)) return 'stopped';
     const { pid, pidStartTime } = this.record;
     if (isSameProcess(pid, pidStartTime)) {
       // Until it execs, the process is still the monitor's sealed copy.

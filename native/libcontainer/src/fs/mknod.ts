@@ -3,7 +3,14 @@ import { callNative } from '../errors.js';
 import { nativeAddon } from '../native.js';
 
 interface MknodNative {
-  mknod(rootFd: number, path: string, beneath: boolean, mode: number, major: number, minor: number): void;
+  mknod(
+    rootFd: number,
+    path: string,
+    resolve: boolean | number,
+    mode: number,
+    major: number,
+    minor: number,
+  ): void;
 }
 
 export type NodeType = 'char' | 'block' | 'fifo';

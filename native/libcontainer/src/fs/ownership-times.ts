@@ -8,7 +8,7 @@ interface TimesNative {
   utimens(
     rootFd: number,
     path: string,
-    beneath: boolean,
+    resolve: boolean | number,
     atimeSec: number,
     atimeNsec: number,
     mtimeSec: number,

@@ -3,10 +3,17 @@ import { nativeAddon } from '../native.js';
 
 /** The addon's xattr calls: rootFd -1 for a plain path, or a SafeRoot's fd. */
 export interface XattrNative {
-  xattrSet(rootFd: number, path: string, beneath: boolean, name: string, value: Buffer, flags: number): void;
-  xattrGet(rootFd: number, path: string, beneath: boolean, name: string): Buffer | null;
-  xattrList(rootFd: number, path: string, beneath: boolean): string[];
-  xattrRemove(rootFd: number, path: string, beneath: boolean, name: string): void;
+  xattrSet(
+    rootFd: number,
+    path: string,
+    resolve: boolean | number,
+    name: string,
+    value: Buffer,
+    flags: number,
+  ): void;
+  xattrGet(rootFd: number, path: string, resolve: boolean | number, name: string): Buffer | null;
+  xattrList(rootFd: number, path: string, resolve: boolean | number): string[];
+  xattrRemove(rootFd: number, path: string, resolve: boolean | number, name: string): void;
 }
 
 /** `create`: fail with EEXIST if set (XATTR_CREATE); `replace`: fail with ENODATA if not. */
