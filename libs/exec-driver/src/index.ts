@@ -10,7 +10,13 @@ export {
   type StopOptions,
 } from './driver/driver.js';
 export type { ContainerEvent } from './driver/events.js';
-export type { LogEntry, LogOptions } from './driver/logs.js';
+export {
+  type LogEntry,
+  type LogOptions,
+  type LogReadOptions,
+  readLogFile,
+  timeSeconds,
+} from './driver/logs.js';
 export { stateName } from './driver/state-name.js';
 export { ExecDriverError, type ExecDriverErrorCode, isExecDriverError } from './errors.js';
 export {

@@ -1,10 +1,10 @@
 import type { Attachment } from '@berth/exec-driver';
+import { readLogFile } from '@berth/exec-driver';
 import { badRequest } from '../api/api-error.js';
 import { frame, hijack, MULTIPLEXED_STREAM, RAW_STREAM } from '../api/hijack.js';
 import { queryBool } from '../api/request-body.js';
 import type { RequestContext } from '../api/router.js';
 import type { ContainerService } from './container-service.js';
-import { readLogFile } from './log-file.js';
 import { bridgeStdio, parseDetachKeys } from './stdio-bridge.js';
 import { readUpgradeBody } from './upgrade-body.js';
 

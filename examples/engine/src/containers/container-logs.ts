@@ -1,3 +1,4 @@
+import { readLogFile } from '@berth/exec-driver';
 import { badRequest } from '../api/api-error.js';
 import { frame, MULTIPLEXED_STREAM, RAW_STREAM } from '../api/hijack.js';
 import { queryBool } from '../api/request-body.js';
@@ -5,7 +6,6 @@ import type { RequestContext } from '../api/router.js';
 import { parseEventTime } from '../events/event-bus.js';
 import { isRunning } from './container-record.js';
 import type { ContainerService } from './container-service.js';
-import { readLogFile } from './log-file.js';
 
 /** `GET /containers/{id}/logs`: the json-file log, framed like attach (raw with a TTY). */
 export async function streamLogs(

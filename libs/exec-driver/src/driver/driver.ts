@@ -611,7 +611,7 @@ export class ExecDriver {
     const { container, record } = await this.loadContainer(id);
     const path = record?.logPath ?? container.record.logPath;
     if (!path) return;
-    yield* readLogs(path, options, () => container.wait().then(() => undefined));
+    yield* readLogs(path, options, () => container.wait());
   }
 
   /** Events of one container: `oom` (cgroup v2 as they happen; v1 at exit) and `exit`, then the iterator ends. */
