@@ -41,7 +41,6 @@ describe.skipIf(process.getuid?.() !== 0)('README example', () => {
       },
     );
     expect(r.stderr).toBe('');
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: strips colours console.log may add
     expect(r.stdout.replace(/\u001b\[\d+m/g, '')).toMatch(/^hello from box\n\{\n? *exitCode: 0/);
   });
 });
