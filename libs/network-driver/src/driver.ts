@@ -241,7 +241,10 @@ export class NetworkDriver {
         await applyRuleset(renderRuleset(s, this.table));
       });
     } catch (err) {
-      await this.links.deleteLink(bridge).catch(() => undefined);
+      // Someone else's interface of that name is not ours to delete.
+      if (!isNetworkDriverError(err, 'ERR_LINK_EXISTS')) {
+        await this.links.deleteLink(bridge).catch(() => undefined);
+      }
       await this.store.transact((s) => {
         delete s.networks[net.name];
       });

@@ -1,4 +1,6 @@
+import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
+import { NetworkDriverError } from './errors.js';
 import { run } from './exec.js';
 import { macFor } from './ipam.js';
 import { type DnsRedirect, renderDnsRedirect } from './nft.js';
@@ -49,11 +51,21 @@ const inNetns = (netnsPath: string, args: string[]) => [`--net=${netnsPath}`, 'i
 
 // A bridge takes the lowest MAC of its ports unless given one: it would change when a port
 // leaves, and stale ARP entries for the gateway in the containers would blackhole their traffic.
-const bridgeSteps = (name: string, gatewayCidr: string) => [
-  `link add ${name} address ${macFor(gatewayCidr.split('/')[0]!)} type bridge`,
-  `addr add ${gatewayCidr} dev ${name}`,
-  `link set ${name} up`,
-];
+// A bridge of that name left by an earlier daemon whose state is gone (a new data root, a wiped
+// state dir) is taken over, as dockerd reuses docker0; any other kind of link is not touched.
+function bridgeSteps(name: string, gatewayCidr: string): string[] {
+  const mac = macFor(gatewayCidr.split('/')[0]!);
+  const create = existsSync(`/sys/class/net/${name}`)
+    ? [`link set ${name} address ${mac}`, `addr flush dev ${name}`]
+    : [`link add ${name} address ${mac} type bridge`];
+  if (create.length === 2 && !existsSync(`/sys/class/net/${name}/bridge`)) {
+    throw new NetworkDriverError(
+      'ERR_LINK_EXISTS',
+      `a network interface named ${name} exists and is not a bridge; choose another bridge name`,
+    );
+  }
+  return [...create, `addr add ${gatewayCidr} dev ${name}`, `link set ${name} up`];
+}
 
 const hostSteps = (a: VethAttach) => [
   `link add ${a.hostIfname} type veth peer name ${a.containerIfname} netns ${a.netnsPath} address ${a.mac}`,

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isNetworkDriverError } from '../src/index.js';
@@ -170,5 +171,29 @@ describe.skipIf(!isRoot)('bridge networks on the real kernel', () => {
     expect(linksWithPrefix(w.prefix)).toEqual([]);
     expect(nftTableExists(w.table)).toBe(false);
     expect(existsSync(d.runRoot)).toBe(false);
+  });
+
+  it('takes over a bridge of its name left by a daemon whose state is gone, and refuses a non-bridge link', async () => {
+    // The state of an earlier driver is gone (new root), its bridge is still in the kernel.
+    execFileSync('ip', ['link', 'add', `${w.prefix}0`, 'type', 'bridge']);
+    execFileSync('ip', ['addr', 'add', '192.0.2.1/24', 'dev', `${w.prefix}0`]);
+    const d = await w.open();
+    const addrs = execFileSync('ip', ['-4', '-o', 'addr', 'show', 'dev', `${w.prefix}0`], {
+      encoding: 'utf8',
+    });
+    expect(addrs).toContain(`${w.net}.0.1/24`);
+    expect(addrs).not.toContain('192.0.2.1');
+    const a = await d.createSandbox('a', { mode: 'bridge' });
+    const ea = await d.connect('a', 'bridge');
+    expect(await ping(a.netnsPath!, ea.gateway)).toBe(true);
+
+    // An interface that is not a bridge keeps its name, its kind and its life.
+    execFileSync('ip', ['link', 'add', `${w.prefix}d`, 'type', 'veth', 'peer', 'name', `${w.prefix}e`]);
+    const err = await d.createNetwork({ name: 'taken', bridge: `${w.prefix}d` }).catch((e: unknown) => e);
+    expect(isNetworkDriverError(err, 'ERR_LINK_EXISTS')).toBe(true);
+    expect(execFileSync('ip', ['-d', 'link', 'show', `${w.prefix}d`], { encoding: 'utf8' })).toContain(
+      'veth',
+    );
+    expect((await d.listNetworks()).map((n) => n.name)).not.toContain('taken');
   });
 });
