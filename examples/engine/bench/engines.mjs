@@ -58,10 +58,16 @@ async function stopProcess(child) {
 export async function startBerthd(dir, dist) {
   const socket = join(dir, 'berth.sock');
   const bridge = 'bbench0';
+  // The default build is started through its bin, with the node options users get.
+  const defaultDist = join(import.meta.dirname, '..', 'dist');
+  const [command, first] =
+    dist === defaultDist
+      ? [join(import.meta.dirname, '..', 'bin', 'berthd.js'), []]
+      : [process.execPath, [join(dist, 'berthd.js')]];
   const child = spawn(
-    process.execPath,
+    command,
     [
-      join(dist, 'berthd.js'),
+      ...first,
       '-H',
       `unix://${socket}`,
       '--data-root',
