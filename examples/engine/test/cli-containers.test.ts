@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BERTH_CLI, berth } from './harness/cli.js';
 import { TestDaemon } from './harness/berthd.js';
+import { BERTH_CLI, berth } from './harness/cli.js';
 
 describe('berth container commands', () => {
   let daemon: TestDaemon;

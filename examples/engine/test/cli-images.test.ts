@@ -2,8 +2,8 @@ import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type RegistryHandle, startRegistry } from '@berth/fixtures';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BERTH_CLI, berth } from './harness/cli.js';
 import { TestDaemon } from './harness/berthd.js';
+import { BERTH_CLI, berth } from './harness/cli.js';
 
 describe('berth image commands', () => {
   let daemon: TestDaemon;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { berth } from './harness/cli.js';
 import { TestDaemon } from './harness/berthd.js';
+import { berth } from './harness/cli.js';
 
 describe('berth network commands', () => {
   let daemon: TestDaemon;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { berth, runBerth } from './harness/cli.js';
 import { TestDaemon } from './harness/berthd.js';
+import { berth, runBerth } from './harness/cli.js';
 
 describe('berth version / info and the client plumbing', () => {
   let daemon: TestDaemon;

@@ -70,7 +70,7 @@ export function inspectContainer(service: ContainerService, record: ContainerRec
       Data: rw ? { ID: rw.cacheId } : null,
     },
     ...(size ? { SizeRw: 0, SizeRootFs: service.daemon.images.get(record.imageId)?.size ?? 0 } : {}),
-    Mounts: mountPoints(record.hostConfig, service.volumesRoot),
+    Mounts: mountPoints(record.hostConfig, service.volumeMountsOf(record.id)),
     Config: record.config,
     NetworkSettings: networkSettingsOf(service, record),
   };
@@ -155,6 +155,6 @@ export function summarizeContainer(service: ContainerService, record: ContainerR
     Status: humanStatus(record),
     HostConfig: { NetworkMode: record.hostConfig.NetworkMode },
     NetworkSettings: { Networks: settings.Networks ?? {} },
-    Mounts: mountPoints(record.hostConfig, service.volumesRoot),
+    Mounts: mountPoints(record.hostConfig, service.volumeMountsOf(record.id)),
   };
 }

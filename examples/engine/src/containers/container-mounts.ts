@@ -23,7 +23,30 @@ interface PlannedMount {
   tmpfsOptions?: string[];
 }
 
-const VOLUME_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
+export const VOLUME_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
+
+/** Where volumes live, and the anonymous volumes the container got (destination → name). */
+export interface VolumeMounts {
+  root: string;
+  anonymous: Record<string, string>;
+}
+
+const volumePoint = (
+  root: string,
+  name: string,
+  destination: string,
+  mode: string,
+  rw: boolean,
+): MountPoint => ({
+  Type: 'volume',
+  Name: name,
+  Source: join(root, name, '_data'),
+  Destination: destination,
+  Driver: 'local',
+  Mode: mode,
+  RW: rw,
+  Propagation: '',
+});
 const PROPAGATIONS = ['private', 'rprivate', 'shared', 'rshared', 'slave', 'rslave'];
 
 /** `-v src:dst[:opts]`: a host path (absolute) or a named volume under the data root. */
@@ -62,22 +85,18 @@ function parseBind(spec: string, volumesRoot: string): PlannedMount {
       `create ${source}: "${source}" includes invalid characters for a local volume name, only "[a-zA-Z0-9][a-zA-Z0-9_.-]" are allowed. If you intended to pass a host directory, use absolute path`,
     );
   return {
-    point: {
-      Type: 'volume',
-      Name: source,
-      Source: join(volumesRoot, source, '_data'),
-      Destination: posix.normalize(destination),
-      Driver: 'local',
-      Mode: mode || 'z',
-      RW: rw,
-      Propagation: '',
-    },
+    point: volumePoint(volumesRoot, source, posix.normalize(destination), mode || 'z', rw),
     createSource: true,
   };
 }
 
-/** Every mount a container asks for (Binds, Mounts, Tmpfs), checked; bad ones are Docker's 400s. */
-export function planMounts(hostConfig: HostConfig, volumesRoot: string): PlannedMount[] {
+/**
+ * Every mount a container asks for (Binds, Mounts, Tmpfs) and its anonymous volumes, checked; bad
+ * ones are Docker's 400s. A `Mounts` volume without a source is anonymous: before the container
+ * has its names (at create) it is planned with an empty `Name`.
+ */
+export function planMounts(hostConfig: HostConfig, volumes: VolumeMounts): PlannedMount[] {
+  const volumesRoot = volumes.root;
   const planned: PlannedMount[] = [];
   for (const bind of hostConfig.Binds ?? []) planned.push(parseBind(bind, volumesRoot));
   for (const m of hostConfig.Mounts ?? []) {
@@ -107,20 +126,11 @@ export function planMounts(hostConfig: HostConfig, volumesRoot: string): Planned
         createSource: false,
       });
     } else if (m.Type === 'volume') {
-      const name = m.Source || `anon-${Math.random().toString(16).slice(2)}`;
-      if (!VOLUME_NAME.test(name))
+      const name = m.Source || volumes.anonymous[posix.normalize(m.Target)] || '';
+      if (m.Source && !VOLUME_NAME.test(name))
         throw badRequest(`invalid mount config for type "volume": invalid volume name ${name}`);
       planned.push({
-        point: {
-          Type: 'volume',
-          Name: name,
-          Source: join(volumesRoot, name, '_data'),
-          Destination: m.Target,
-          Driver: 'local',
-          Mode: 'z',
-          RW: rw,
-          Propagation: '',
-        },
+        point: volumePoint(volumesRoot, name, posix.normalize(m.Target), 'z', rw),
         createSource: true,
       });
     } else if (m.Type === 'tmpfs') {
@@ -155,20 +165,51 @@ export function planMounts(hostConfig: HostConfig, volumesRoot: string): Planned
     if (seen.has(p.point.Destination)) throw badRequest(`Duplicate mount point: ${p.point.Destination}`);
     seen.add(p.point.Destination);
   }
+  for (const [destination, name] of Object.entries(volumes.anonymous)) {
+    if (!seen.has(destination))
+      planned.push({ point: volumePoint(volumesRoot, name, destination, '', true), createSource: true });
+  }
   return planned;
 }
 
+/**
+ * The destinations that need an anonymous volume at create: image and request `Volumes` that no
+ * bind or mount covers (`-v /path` arrives as a `Volumes` entry), and source-less volume mounts.
+ */
+export function anonymousDestinations(
+  hostConfig: HostConfig,
+  configVolumes: Record<string, object> | null | undefined,
+): string[] {
+  const planned = planMounts(hostConfig, { root: '', anonymous: {} });
+  const covered = new Set(planned.map((p) => p.point.Destination));
+  const out = planned
+    .filter((p) => p.point.Type === 'volume' && p.point.Name === '')
+    .map((p) => p.point.Destination);
+  for (const path of Object.keys(configVolumes ?? {})) {
+    const destination = posix.normalize(path);
+    if (!covered.has(destination) && !out.includes(destination)) out.push(destination);
+  }
+  return out;
+}
+
+/** Names of every volume the container mounts (named and anonymous). */
+export function volumeNamesOf(hostConfig: HostConfig, anonymous: Record<string, string>): string[] {
+  return planMounts(hostConfig, { root: '', anonymous })
+    .filter((p) => p.point.Type === 'volume' && p.point.Name)
+    .map((p) => p.point.Name as string);
+}
+
 /** What inspect's `Mounts` lists (Docker leaves `--tmpfs` out). */
-export function mountPoints(hostConfig: HostConfig, volumesRoot: string): MountPoint[] {
+export function mountPoints(hostConfig: HostConfig, volumes: VolumeMounts): MountPoint[] {
   const fromTmpfsFlag = new Set(Object.keys(hostConfig.Tmpfs ?? {}));
-  return planMounts(hostConfig, volumesRoot)
+  return planMounts(hostConfig, volumes)
     .filter((p) => !(p.point.Type === 'tmpfs' && fromTmpfsFlag.has(p.point.Destination)))
     .map((p) => p.point);
 }
 
 /** The OCI mounts for a start; makes missing bind/volume sources. */
-export function runtimeMounts(hostConfig: HostConfig, volumesRoot: string): Mount[] {
-  return planMounts(hostConfig, volumesRoot).map((p): Mount => {
+export function runtimeMounts(hostConfig: HostConfig, volumes: VolumeMounts): Mount[] {
+  return planMounts(hostConfig, volumes).map((p): Mount => {
     const { point } = p;
     if (point.Type === 'tmpfs') {
       const options = p.tmpfsOptions ?? [];

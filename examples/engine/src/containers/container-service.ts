@@ -5,8 +5,9 @@ import { type ExitStatus, isExecDriverError } from '@berth/exec-driver';
 import { ApiError, badRequest, conflict, notModified } from '../api/api-error.js';
 import type { Daemon } from '../daemon/daemon.js';
 import type { ContainerNetworkAttachment } from '../networks/network-service.js';
+import { copyUpIntoVolume } from '../volumes/volume-copy-up.js';
 import { commandOf, containerConfigFrom, endpointsFrom, hostConfigFrom } from './container-config.js';
-import { planMounts } from './container-mounts.js';
+import { anonymousDestinations, planMounts, type VolumeMounts, volumeNamesOf } from './container-mounts.js';
 import { checkName, generateName } from './container-name.js';
 import { attachNetwork } from './container-network.js';
 import {
@@ -61,8 +62,8 @@ export class ContainerService {
     return join(this.daemon.config.dataRoot, 'containers');
   }
 
-  get volumesRoot(): string {
-    return join(this.daemon.config.dataRoot, 'volumes');
+  volumeMountsOf(id: string): VolumeMounts {
+    return { root: this.daemon.volumes.root, anonymous: this.daemon.volumes.anonymousOf(id) };
   }
 
   dirOf(id: string): string {
@@ -105,14 +106,17 @@ export class ContainerService {
     const imageConfig = await this.daemon.images.config(image.id);
     const id = randomBytes(32).toString('hex');
     const hostConfig = hostConfigFrom(request);
-    planMounts(hostConfig, this.volumesRoot); // bad binds are a 400 now, not at start
+    // Bad binds are a 400 now, not at start.
+    const named = volumeNamesOf(hostConfig, {});
+    const config = containerConfigFrom(request, imageConfig, id);
+    const anonymous = anonymousDestinations(hostConfig, config.Volumes);
     const record: ContainerRecord = {
       id,
       name: wanted ?? generateName((n) => this.store.byName(n) !== undefined),
       imageId: image.id,
       imageName: request.Image,
       created: new Date().toISOString(),
-      config: containerConfigFrom(request, imageConfig, id),
+      config,
       hostConfig,
       networking: endpointsFrom(request),
       state: initialState(),
@@ -120,7 +124,12 @@ export class ContainerService {
     };
     await mkdir(this.dirOf(id), { recursive: true, mode: 0o700 });
     try {
-      this.store.insert(record);
+      // dockerd makes a container's volumes when it creates the container.
+      this.daemon.db.transaction(() => {
+        for (const name of named) this.daemon.volumes.ensure(name);
+        this.store.insert(record);
+        this.daemon.volumes.bindAnonymous(id, anonymous);
+      })();
     } catch (err) {
       await rm(this.dirOf(id), { recursive: true, force: true });
       throw err;
@@ -144,6 +153,14 @@ export class ContainerService {
     });
   }
 
+  async #copyUpVolumes(record: ContainerRecord, rootfs: string): Promise<void> {
+    for (const { point } of planMounts(record.hostConfig, this.volumeMountsOf(record.id))) {
+      if (point.Type !== 'volume' || point.Mode.split(',').includes('nocopy')) continue;
+      await mkdir(point.Source, { recursive: true, mode: 0o755 });
+      await copyUpIntoVolume(rootfs, point.Destination, point.Source);
+    }
+  }
+
   /** Makes the container run: rw layer, network, runtime spec, exec driver. Undoes all of it on failure. */
   async #run(record: ContainerRecord): Promise<void> {
     const { id } = record;
@@ -162,12 +179,13 @@ export class ContainerService {
         this.daemon.images.config(record.imageId),
       ] as const);
       this.#networkFiles.set(id, network.files);
+      await this.#copyUpVolumes(record, rootfs);
       const spec = await buildRuntimeSpec({
         record,
         image: imageConfig,
         rootfs,
         network,
-        volumesRoot: this.volumesRoot,
+        volumes: this.volumeMountsOf(id),
       });
       const created = await driver.create({
         id,
@@ -468,7 +486,7 @@ export class ContainerService {
       }
       await this.#lock.run(id, async () => {
         const current = this.store.get(id);
-        if (current) await this.#destroy(current);
+        if (current) await this.#destroy(current, options.volumes || current.hostConfig.AutoRemove);
       });
     } finally {
       this.#removing.delete(id);
@@ -476,8 +494,9 @@ export class ContainerService {
   }
 
   /** Removes everything of a stopped container: runtime leftovers, rw layer, files, record. */
-  async #destroy(record: ContainerRecord): Promise<void> {
+  async #destroy(record: ContainerRecord, removeVolumes = record.hostConfig.AutoRemove): Promise<void> {
     const { id } = record;
+    const anonymous = Object.values(this.daemon.volumes.anonymousOf(id));
     this.#setState(record, withStatus(record.state, 'removing'));
     // After a clean exit teardown there is nothing left; otherwise (a crash, a failed start) try again.
     if (!this.#released.delete(id)) await this.#teardown(id);
@@ -487,6 +506,8 @@ export class ContainerService {
       rm(this.dirOf(id), { recursive: true, force: true }),
     ]);
     this.store.delete(id);
+    // rm -v and --rm take the container's anonymous volumes with it; named ones stay.
+    if (removeVolumes) this.daemon.volumes.removeAnonymous(anonymous);
     this.#networkFiles.delete(id);
     this.#lastDelay.delete(id);
     this.execs.containerRemoved(id);

@@ -2,7 +2,7 @@ import type { Mount, Rlimit, Spec } from '@berth/exec-driver';
 import { specFromImage } from '@berth/exec-driver';
 import type { ImageConfig } from '@berth/image-spec';
 import type { ContainerNetworkAttachment } from '../networks/network-service.js';
-import { runtimeMounts } from './container-mounts.js';
+import { runtimeMounts, type VolumeMounts } from './container-mounts.js';
 import type { ContainerRecord } from './container-record.js';
 
 export interface RuntimeSpecInput {
@@ -10,7 +10,7 @@ export interface RuntimeSpecInput {
   image: ImageConfig;
   rootfs: string;
   network: ContainerNetworkAttachment;
-  volumesRoot: string;
+  volumes: VolumeMounts;
 }
 
 function networkFileMounts(files: ContainerNetworkAttachment['files']): Mount[] {
@@ -67,7 +67,7 @@ export async function buildRuntimeSpec(input: RuntimeSpecInput): Promise<Spec> {
       ...(h.CpuShares > 0 ? { cpuShares: h.CpuShares } : {}),
       ...(h.PidsLimit !== null && h.PidsLimit > 0 ? { pidsLimit: h.PidsLimit } : {}),
       shmSize: h.ShmSize,
-      mounts: [...networkFileMounts(network.files), ...runtimeMounts(h, input.volumesRoot)],
+      mounts: [...networkFileMounts(network.files), ...runtimeMounts(h, input.volumes)],
       ...(network.netnsPath ? { networkNamespace: network.netnsPath } : {}),
       ...(network.netnsPath === null ? { hostNetwork: true } : {}),
       ...(c.StopSignal ? { stopSignal: c.StopSignal } : {}),

@@ -14,6 +14,7 @@ import { ImageStore } from '../images/image-store.js';
 import { interfacePrefixOf } from '../networks/interface-prefix.js';
 import { NetworkService } from '../networks/network-service.js';
 import { type Db, openDatabase } from '../state/database.js';
+import { VolumeService } from '../volumes/volume-service.js';
 import type { DaemonConfig } from './config.js';
 import type { Logger } from './logger.js';
 
@@ -39,6 +40,7 @@ export class Daemon {
 
   containers!: ContainerService;
   networks!: NetworkService;
+  volumes!: VolumeService;
 
   static async open(config: DaemonConfig, logger: Logger): Promise<Daemon> {
     await mkdir(config.dataRoot, { recursive: true, mode: 0o711 });
@@ -79,6 +81,8 @@ export class Daemon {
     );
     daemon.networks = new NetworkService(daemon);
     daemon.containers = new ContainerService(daemon);
+    daemon.volumes = new VolumeService(daemon);
+    daemon.volumes.adoptOrphans();
     await recoverInterruptedImports(daemon.images, logger);
     await loadEmbeddedImages(daemon.images, logger);
     await daemon.networks.recover();

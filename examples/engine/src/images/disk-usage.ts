@@ -70,13 +70,15 @@ export async function diskUsage(daemon: Daemon, version: string): Promise<Record
   }
   const containers = rows.map(containerSummary);
   const layersSize = daemon.layers.list().reduce((sum, l) => sum + l.size, 0);
+  const volumeUsage = await daemon.volumes.usage();
+  const volumes = volumeUsage.map((u) => daemon.volumes.toApi(u.volume, u));
   const out: Record<string, unknown> = {};
   if (compareVersions(version, '1.53') < 0) {
     Object.assign(out, {
       LayersSize: layersSize,
       Images: summaries,
       Containers: containers,
-      Volumes: [],
+      Volumes: volumes,
       BuildCache: [],
     });
   }
@@ -95,7 +97,14 @@ export async function diskUsage(daemon: Daemon, version: string): Promise<Record
       Reclaimable: 0,
       TotalSize: 0,
     };
-    out.VolumeUsage = { ActiveCount: 0, TotalCount: 0, Reclaimable: 0, TotalSize: 0 };
+    const unusedVolumes = volumeUsage.filter((u) => u.refCount === 0);
+    out.VolumeUsage = {
+      ActiveCount: volumeUsage.length - unusedVolumes.length,
+      TotalCount: volumeUsage.length,
+      Reclaimable: unusedVolumes.reduce((sum, u) => sum + u.size, 0),
+      TotalSize: volumeUsage.reduce((sum, u) => sum + u.size, 0),
+      Items: volumes,
+    };
     out.BuildCacheUsage = { ActiveCount: 0, TotalCount: 0, Reclaimable: 0, TotalSize: 0 };
   }
   return out;

@@ -63,4 +63,23 @@ export const MIGRATIONS: readonly string[] = [
     started TEXT NOT NULL
   );
   `,
+  `
+  CREATE TABLE volumes (
+    name TEXT PRIMARY KEY,
+    driver TEXT NOT NULL DEFAULT 'local',
+    created TEXT NOT NULL,
+    labels TEXT NOT NULL DEFAULT '{}',  -- JSON
+    options TEXT NOT NULL DEFAULT '{}', -- JSON: DriverOpts as given
+    anonymous INTEGER NOT NULL DEFAULT 0
+  );
+  -- The anonymous volume a container got for a path (image VOLUME, -v /path, a Mounts entry
+  -- without a source): found again at each start, removed with the container by rm -v and --rm.
+  CREATE TABLE container_volumes (
+    container_id TEXT NOT NULL REFERENCES containers(id) ON DELETE CASCADE,
+    destination TEXT NOT NULL,
+    volume TEXT NOT NULL REFERENCES volumes(name),
+    PRIMARY KEY (container_id, destination)
+  );
+  CREATE INDEX container_volumes_volume ON container_volumes(volume);
+  `,
 ];

@@ -5,6 +5,7 @@ import { registerExecRoutes } from './exec.js';
 import { registerImageRoutes } from './images.js';
 import { registerNetworkRoutes } from './networks.js';
 import { registerSystemRoutes } from './system.js';
+import { registerVolumeRoutes } from './volumes.js';
 
 /** Every Engine API route berthd serves. */
 export function buildRouter(daemon: Daemon): Router {
@@ -14,5 +15,6 @@ export function buildRouter(daemon: Daemon): Router {
   registerContainerRoutes(router, daemon);
   registerExecRoutes(router, daemon);
   registerNetworkRoutes(router, daemon);
+  registerVolumeRoutes(router, daemon);
   return router;
 }
