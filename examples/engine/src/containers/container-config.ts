@@ -4,6 +4,7 @@ import type { ImageConfig } from '@berth/image-spec';
 import { badRequest } from '../api/api-error.js';
 import type { ContainerConfig, EndpointsConfig, HostConfig, RestartPolicy } from './container-record.js';
 import type { CreateRequest } from './create-request.js';
+import { type HealthConfig, mergeHealthcheck } from './health-check.js';
 
 const MIN_MEMORY = 6 * 1024 * 1024;
 const DEFAULT_SHM_SIZE = 64 * 1024 * 1024;
@@ -93,6 +94,7 @@ export function containerConfigFrom(request: CreateRequest, image: ImageConfig, 
   const exposed = { ...(img.ExposedPorts ?? {}), ...(request.ExposedPorts ?? {}) };
   const volumes = { ...(img.Volumes ?? {}), ...(request.Volumes ?? {}) };
   const stopSignal = request.StopSignal || img.StopSignal;
+  const healthcheck = mergeHealthcheck(request.Healthcheck as HealthConfig | undefined, img.Healthcheck);
   return {
     ...request,
     HostConfig: undefined,
@@ -116,6 +118,7 @@ export function containerConfigFrom(request: CreateRequest, image: ImageConfig, 
     OnBuild: null,
     Labels: { ...(img.Labels ?? {}), ...(request.Labels ?? {}) },
     ...(stopSignal ? { StopSignal: stopSignal } : {}),
+    ...(healthcheck ? { Healthcheck: healthcheck } : {}),
     ...(request.StopTimeout !== undefined && request.StopTimeout !== null
       ? { StopTimeout: request.StopTimeout }
       : {}),

@@ -34,6 +34,9 @@ export function containerFilter(
   for (const key of filters.keys()) if (!KEYS.includes(key)) throw badRequest(`Invalid filter '${key}'`);
   for (const s of filters.get('status') ?? [])
     if (!STATUSES.includes(s)) throw badRequest(`Invalid filter 'status=${s}'`);
+  for (const h of filters.get('health') ?? [])
+    if (!['starting', 'healthy', 'unhealthy', 'none'].includes(h))
+      throw badRequest(`Unrecognised filter value for health: ${h}`);
   for (const e of filters.get('exited') ?? [])
     if (!/^-?\d+$/.test(e)) throw badRequest(`invalid filter 'exited=${e}'`);
   const createdOf = (ref: string) => {
@@ -71,6 +74,7 @@ export function containerFilter(
       }) &&
       any('label', (v) => labelMatches(r.config.Labels, v)) &&
       any('status', (v) => r.state.Status === v) &&
+      any('health', (v) => (r.state.Health?.Status ?? 'none') === v) &&
       any('exited', (v) => r.state.Status === 'exited' && r.state.ExitCode === Number(v)) &&
       any('ancestor', (v) => {
         const a = ancestors.find((x) => x.name === v);

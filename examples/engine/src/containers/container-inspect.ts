@@ -6,7 +6,7 @@ import type { ContainerService } from './container-service.js';
 /** State as Docker shows it (the engine's private flags left out). */
 export function publicState(state: ContainerState) {
   const { ManuallyStopped: _private, ...shown } = state;
-  return { ...shown, Health: undefined };
+  return shown;
 }
 
 function networkSettingsOf(service: ContainerService, record: ContainerRecord): Record<string, unknown> {
@@ -76,13 +76,18 @@ export function inspectContainer(service: ContainerService, record: ContainerRec
   };
 }
 
+function healthSuffix(status: string | undefined): string {
+  if (!status) return '';
+  return status === 'starting' ? ' (health: starting)' : ` (${status})`;
+}
+
 /** "Up 3 minutes", "Exited (0) 2 seconds ago": Docker's human Status column. */
 export function humanStatus(record: ContainerRecord, now = Date.now()): string {
   const s = record.state;
   const ago = (iso: string) => humanDuration(now - Date.parse(iso));
   switch (s.Status) {
     case 'running':
-      return `Up ${ago(s.StartedAt)}`;
+      return `Up ${ago(s.StartedAt)}${healthSuffix(s.Health?.Status)}`;
     case 'paused':
       return `Up ${ago(s.StartedAt)} (Paused)`;
     case 'restarting':

@@ -1,3 +1,4 @@
+import type { HealthState } from './health-check.js';
 /** Docker's zero time, which inspect shows for "never". */
 export const ZERO_TIME = '0001-01-01T00:00:00Z';
 
@@ -25,6 +26,8 @@ export interface ContainerState {
   FinishedAt: string;
   /** `docker stop`/`kill` by the user: no restart policy applies (Docker's HasBeenManuallyStopped). */
   ManuallyStopped?: boolean;
+  /** Only for a container with a healthcheck. */
+  Health?: HealthState;
 }
 
 /** Docker's container `Config` (the create request's top level), merged with the image's. */

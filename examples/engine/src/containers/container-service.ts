@@ -21,6 +21,7 @@ import { ContainerStore, nameConflict } from './container-store.js';
 import type { CreateRequest } from './create-request.js';
 import { ExecService } from './exec-service.js';
 import { ExitWaiters } from './exit-waiters.js';
+import { HealthMonitor } from './health-monitor.js';
 import { KeyedLock } from './keyed-lock.js';
 import { type PendingAttach, PendingAttaches } from './pending-attaches.js';
 import { nextDelay, shouldRestart } from './restart-policy.js';
@@ -37,6 +38,7 @@ const DEFAULT_STOP_TIMEOUT = 10;
 export class ContainerService {
   readonly store: ContainerStore;
   readonly execs: ExecService;
+  readonly health: HealthMonitor;
   readonly #lock = new KeyedLock();
   /** rw layers this process mounted (after a daemon restart, running containers keep their own mount). */
   readonly #mounted = new Set<string>();
@@ -56,6 +58,12 @@ export class ContainerService {
   constructor(readonly daemon: Daemon) {
     this.store = new ContainerStore(daemon.db);
     this.execs = new ExecService(daemon, this);
+    this.health = new HealthMonitor({
+      probe: (record, cmd, timeoutMs) => this.execs.probe(record, cmd, timeoutMs),
+      current: (id) => this.store.get(id),
+      save: (record, health) => this.#setState(record, { ...record.state, Health: health }),
+      emit: (record, action) => this.emit(record, action),
+    });
   }
 
   get containersRoot(): string {
@@ -208,6 +216,7 @@ export class ContainerService {
       });
       this.#watch(id);
       this.emit(record, 'start');
+      this.health.start(record);
     } catch (err) {
       for (const step of undo.reverse()) await step().catch(() => undefined);
       this.#pendingAttaches.fail(id);
@@ -263,6 +272,7 @@ export class ContainerService {
   /** The exit of a run: record it, release what the run held, then remove or restart as asked. */
   async #onExit(id: string, status: ExitStatus & { error?: string }): Promise<void> {
     if (this.#closed) return;
+    this.health.stop(id);
     const record = this.store.get(id);
     if (!record) return;
     let oomKilled = false;
@@ -574,6 +584,7 @@ export class ContainerService {
         if (state && (state.status === 'running' || state.status === 'paused')) {
           this.#setState(record, { ...withStatus(record.state, state.status), Pid: state.pid ?? 0 });
           this.#watch(record.id);
+          this.health.start(record, { resume: true });
           continue;
         }
         let exit: ExitStatus;
@@ -610,6 +621,7 @@ export class ContainerService {
 
   async close(): Promise<void> {
     this.#closed = true;
+    this.health.close();
     for (const timer of this.#restartTimers.values()) clearTimeout(timer);
     this.#restartTimers.clear();
   }

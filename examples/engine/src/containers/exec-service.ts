@@ -223,6 +223,61 @@ export class ExecService {
     });
   }
 
+  /**
+   * A healthcheck probe: `cmd` in the container as its own user, environment and working dir, no
+   * exec record; the first 4 KiB of its output kept (as dockerd), killed after `timeoutMs`.
+   */
+  async probe(
+    record: ContainerRecord,
+    cmd: string[],
+    timeoutMs: number,
+  ): Promise<{ exitCode: number; output: string }> {
+    const config: ExecConfig = {
+      User: '',
+      Privileged: false,
+      Tty: false,
+      AttachStdin: false,
+      AttachStdout: true,
+      AttachStderr: true,
+      DetachKeys: '',
+      Env: [],
+      WorkingDir: '',
+      Cmd: cmd,
+    };
+    const probe = {
+      id: '',
+      containerId: record.id,
+      config,
+      running: true,
+      started: true,
+      exitCode: null,
+      pid: 0,
+    };
+    const proc = await this.daemon.exec.exec(record.id, this.#process(record, probe), { stdin: false });
+    const attachment = await proc.attach();
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const keep = (d: Buffer) => {
+      if (size < 4096) chunks.push(d.subarray(0, 4096 - size));
+      size += d.length;
+    };
+    attachment.stdout.on('data', keep);
+    attachment.stderr.on('data', keep);
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      proc.kill('SIGKILL');
+    }, timeoutMs);
+    try {
+      await attachment.start();
+      const status = (await attachment.exit) ?? (await proc.wait());
+      if (timedOut) return { exitCode: -1, output: `Health check exceeded timeout (${timeoutMs / 1000}s)` };
+      return { exitCode: status.exitCode, output: Buffer.concat(chunks).toString('utf8') };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   resize(id: string, h: number, w: number): void {
     const exec = this.get(id);
     exec.size = { h, w };
