@@ -1,6 +1,6 @@
 import { ApiError } from '../api/api-error.js';
 import type { Daemon } from '../daemon/daemon.js';
-import { type DeleteRecord, deleteImage } from './image-delete.js';
+import { containersUsing, type DeleteRecord, deleteImage } from './image-delete.js';
 import { imageFilter } from './image-filters.js';
 
 /**
@@ -25,6 +25,8 @@ export async function pruneImages(
     const labels = (await daemon.images.config(image.id).catch(() => undefined))?.config?.Labels ?? {};
     if (!matches({ image, labels })) continue;
     if (danglingOnly && image.tags.length > 0) continue;
+    // An image a container (even a stopped one) uses keeps all its names.
+    if (containersUsing(daemon, image.id).length > 0) continue;
     const targets = names.length > 0 ? names : [image.id];
     for (const target of targets) {
       try {

@@ -172,4 +172,6 @@ export function registerSystemRoutes(router: Router, daemon: Daemon): void {
   router.get('/version', () => version(daemon));
   router.get('/info', () => info(daemon));
   router.get('/events', (ctx) => events(daemon, ctx));
+  // berthd has no builder, so no build cache: `docker system prune` asks anyway.
+  router.post('/build/prune', () => ({ CachesDeleted: null, SpaceReclaimed: 0 }));
 }
