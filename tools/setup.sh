@@ -4,7 +4,7 @@
 set -euo pipefail
 
 # Debian packages the tests and fixtures use. Extend this list rather than adding apt calls elsewhere.
-DEBIAN_PACKAGES="busybox-static skopeo umoci docker-registry tar gzip zstd ca-certificates cmake ninja-build g++ pkg-config libseccomp-dev nlohmann-json3-dev python3 runc crun podman nftables iproute2 docker.io"
+DEBIAN_PACKAGES="busybox-static tini skopeo umoci docker-registry tar gzip zstd ca-certificates cmake ninja-build g++ pkg-config libseccomp-dev nlohmann-json3-dev python3 runc crun podman nftables iproute2 docker.io"
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo_root"

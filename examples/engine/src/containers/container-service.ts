@@ -194,6 +194,7 @@ export class ContainerService {
         rootfs,
         network,
         volumes: this.volumeMountsOf(id),
+        init: { byDefault: this.daemon.config.init, path: this.daemon.config.initPath },
       });
       const created = await driver.create({
         id,

@@ -11,6 +11,18 @@ export interface RuntimeSpecInput {
   rootfs: string;
   network: ContainerNetworkAttachment;
   volumes: VolumeMounts;
+  /** `--init`: whether containers get one unless they say (daemon.json `init`), and its binary. */
+  init: { byDefault: boolean; path: string };
+}
+
+/** tini as PID 1, as `docker run --init`: it reaps zombies and passes signals on to the command. */
+function withInit(spec: Spec, initPath: string): void {
+  spec.mounts = [
+    ...(spec.mounts ?? []),
+    { destination: '/sbin/docker-init', type: 'bind', source: initPath, options: ['bind', 'ro', 'rprivate'] },
+  ];
+  if (spec.process)
+    spec.process = { ...spec.process, args: ['/sbin/docker-init', '--', ...(spec.process.args ?? [])] };
 }
 
 function networkFileMounts(files: ContainerNetworkAttachment['files']): Mount[] {
@@ -82,5 +94,6 @@ export async function buildRuntimeSpec(input: RuntimeSpecInput): Promise<Spec> {
   // The daemon's own mount of the rootfs may go away (it unmounts at shutdown) while the
   // container keeps running: nothing done on the host side may propagate into the container.
   spec.linux = { ...spec.linux, rootfsPropagation: 'private' };
+  if ((h.Init as boolean | null | undefined) ?? input.init.byDefault) withInit(spec, input.init.path);
   return spec;
 }

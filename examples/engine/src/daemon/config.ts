@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import type { LogLevel } from './logger.js';
@@ -24,6 +25,10 @@ export interface DaemonConfig {
   bridgeName: string;
   /** Prefix for kernel object names (bridges, veths, nft table, cgroup parent) of this daemon. */
   labels: string[];
+  /** Run an init (tini) as PID 1 of every container that does not say otherwise (`docker run --init`). */
+  init: boolean;
+  /** The static init binary bind-mounted at /sbin/docker-init. */
+  initPath: string;
 }
 
 /** daemon.json, with Docker's key names where they overlap. Unknown keys are rejected, as dockerd does. */
@@ -44,6 +49,8 @@ const fileSchema = z
     'bridge-name': z.string().min(1).max(15),
     labels: z.array(z.string()),
     debug: z.boolean(),
+    init: z.boolean(),
+    'init-path': z.string().min(1),
   })
   .partial()
   .strict();
@@ -133,5 +140,15 @@ export async function loadConfig(flags: DaemonFlags): Promise<DaemonConfig> {
     logLevel: logLevel as LogLevel,
     bridgeName: flags.bridgeName ?? file['bridge-name'] ?? 'berth0',
     labels: file.labels ?? [],
+    init: file.init ?? false,
+    initPath: file['init-path'] ?? defaultInitPath(),
   };
+}
+
+/** tini-static works in any image (no libc needed); Debian's docker.io and tini packages ship it. */
+function defaultInitPath(): string {
+  return (
+    ['/usr/bin/tini-static', '/usr/bin/docker-init', '/usr/bin/tini'].find((p) => existsSync(p)) ??
+    '/usr/bin/tini-static'
+  );
 }
