@@ -292,6 +292,22 @@ describe('berthd container networking (docker run, network connect)', () => {
     expect(stdout).toContain(`${near(30)}.77`);
   });
 
+  it('lets a default-bridge container resolve names once connected to a user network (its files follow)', async () => {
+    await daemon.cli(['run', '-d', '--name', 'berth-test-late', 'busybox', 'sleep', '300']);
+    expect((await daemon.cli(['exec', 'berth-test-late', 'cat', '/etc/resolv.conf'])).stdout).not.toContain(
+      '127.0.0.11',
+    );
+    await daemon.cli(['network', 'connect', net, 'berth-test-late']);
+    expect((await daemon.cli(['exec', 'berth-test-late', 'cat', '/etc/resolv.conf'])).stdout).toContain(
+      'nameserver 127.0.0.11',
+    );
+    const ip = (await inspect('berth-test-late')).NetworkSettings.Networks[net].IPAddress;
+    expect((await daemon.cli(['exec', 'berth-test-late', 'cat', '/etc/hosts'])).stdout).toContain(`${ip}\t`);
+    const found = await daemon.cli(['exec', 'berth-test-late', 'nslookup', 'berth-test-a']);
+    expect(found.stdout).toContain(`${near(30)}.77`);
+    await daemon.cli(['rm', '-f', 'berth-test-late']);
+  });
+
   it('gives a running container a new interface on docker network connect, and takes it away on disconnect', async () => {
     const since = Math.floor(Date.now() / 1000) - 1;
     const other = unique('other');

@@ -558,7 +558,8 @@ export class NetworkDriver {
    * Writes the container's /etc/hosts, /etc/hostname and /etc/resolv.conf under
    * `<runRoot>/containers/<id>/` (for the engine to bind-mount) and returns their paths. On a
    * user-defined network with the embedded DNS, resolv.conf names 127.0.0.11, which the
-   * sandbox's namespace redirects to that network's resolver.
+   * sandbox's namespace redirects to that network's resolver. Call it again after a connect or
+   * disconnect: files already there are rewritten in place, so a running container sees them.
    */
   async writeContainerFiles(id: string, options: { extraHosts?: string[] } = {}): Promise<ContainerFiles> {
     const s = await this.store.read();
@@ -595,9 +596,9 @@ export class NetworkDriver {
       resolvConf: join(dir, 'resolv.conf'),
     };
     await Promise.all([
-      writeAtomically(files.hosts, hosts),
-      writeAtomically(files.hostname, `${sb.hostname}\n`),
-      writeAtomically(files.resolvConf, resolv),
+      writeContainerFile(files.hosts, hosts),
+      writeContainerFile(files.hostname, `${sb.hostname}\n`),
+      writeContainerFile(files.resolvConf, resolv),
     ]);
     return files;
   }
@@ -771,6 +772,15 @@ export class NetworkDriver {
       })
       .filter((c): c is Cidr => c !== null && c.prefix > 0);
   }
+}
+
+/**
+ * A running container has these files bind-mounted, which pins their inodes: an update (after a
+ * connect or disconnect) rewrites the same file; a new one still appears whole.
+ */
+async function writeContainerFile(path: string, text: string): Promise<void> {
+  if (existsSync(path)) await writeFile(path, text);
+  else await writeAtomically(path, text);
 }
 
 async function writeAtomically(path: string, text: string): Promise<void> {

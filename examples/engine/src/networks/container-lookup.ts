@@ -9,6 +9,8 @@ export interface ContainerRef {
   networkMode: string;
   /** NetworkingConfig.EndpointsConfig as created. */
   endpointsConfig: Record<string, EndpointRequest>;
+  /** HostConfig.ExtraHosts (`--add-host`). */
+  extraHosts: string[];
 }
 
 interface RawContainer {
@@ -33,7 +35,14 @@ const decode = (r: RawContainer): ContainerRef => {
   // The column holds EndpointsConfig; accept the whole NetworkingConfig too.
   const endpoints = (networking.EndpointsConfig ?? networking) as Record<string, EndpointRequest>;
   const mode = typeof hostConfig.NetworkMode === 'string' ? hostConfig.NetworkMode : '';
-  return { id: r.id, name: r.name, networkMode: mode || 'default', endpointsConfig: endpoints ?? {} };
+  const extraHosts = Array.isArray(hostConfig.ExtraHosts) ? (hostConfig.ExtraHosts as string[]) : [];
+  return {
+    id: r.id,
+    name: r.name,
+    networkMode: mode || 'default',
+    endpointsConfig: endpoints ?? {},
+    extraHosts,
+  };
 };
 
 /** Finds containers the way Docker does: full ID, name (with or without `/`), then a unique ID prefix. */

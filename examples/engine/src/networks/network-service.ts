@@ -3,7 +3,7 @@ import { isNetworkDriverError, type NetworkInfo, type PortRequest } from '@berth
 import { match, P } from 'ts-pattern';
 import { ApiError, badRequest, conflict } from '../api/api-error.js';
 import type { Daemon } from '../daemon/daemon.js';
-import { ContainerLookup } from './container-lookup.js';
+import { ContainerLookup, type ContainerRef } from './container-lookup.js';
 import {
   type EndpointConfig,
   type EndpointRequest,
@@ -244,6 +244,7 @@ export class NetworkService {
       const live = await this.#connectEndpoint(container.id, row, config, [], []);
       this.#endpoints.put(container.id, row.id, { ...config, live });
       this.#emitEndpoint('connect', row, container.id);
+      await this.#rewriteFiles(container);
     } catch (err) {
       // Not running: remembered, and joined at the next start (as Docker does).
       if (!isNetworkDriverError(err, 'ERR_SANDBOX_NOT_FOUND')) throw err;
@@ -276,7 +277,22 @@ export class NetworkService {
     }
     const { live, ...rest } = ep.config;
     this.#endpoints.put(container.id, row.id, { ...rest, disconnected: true });
-    if (live) this.#emitEndpoint('disconnect', row, container.id);
+    if (live) {
+      this.#emitEndpoint('disconnect', row, container.id);
+      await this.#rewriteFiles(container);
+    }
+  }
+
+  /**
+   * A running container's /etc/hosts and resolv.conf follow its networks, as with dockerd: its
+   * addresses, and the embedded DNS once it is on a user-defined network.
+   */
+  async #rewriteFiles(container: ContainerRef): Promise<void> {
+    await this.#driver
+      .writeContainerFiles(container.id, { extraHosts: await this.#extraHosts(container.extraHosts) })
+      .catch((err: unknown) => {
+        if (!isNetworkDriverError(err, 'ERR_SANDBOX_NOT_FOUND')) throw err;
+      });
   }
 
   // ------------------------------------------------------------ containers
