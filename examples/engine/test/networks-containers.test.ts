@@ -393,7 +393,7 @@ describe('berthd container networking (docker run, network connect)', () => {
     expect(joined.stdout).toContain(`${near(30)}.77/24`);
   });
 
-  it('keeps a container: namespace until the last container in it stops, then removes it', async () => {
+  it('keeps a container: namespace until the last container in it stops, then removes it, across a daemon restart', async () => {
     await daemon.cli(['run', '-d', '--name', 'berth-test-owner', 'busybox', 'sleep', '300']);
     await daemon.cli([
       'run',
@@ -407,6 +407,9 @@ describe('berthd container networking (docker run, network connect)', () => {
       '300',
     ]);
     const key = (await inspect('berth-test-owner')).NetworkSettings.SandboxKey;
+    // Who joined whom survives a daemon restart.
+    await daemon.stop();
+    await daemon.startProcess();
     await daemon.cli(['kill', 'berth-test-owner']);
     expect(Object.keys(await addressesIn(key))).toEqual(['lo']); // its endpoints went with it
     await daemon.cli(['kill', 'berth-test-joiner']);

@@ -110,6 +110,7 @@ export class NetworkService {
    * is gone stop counting as live.
    */
   async recover(): Promise<void> {
+    this.#recoverSharers();
     const driverNets = await this.#driver.listNetworks();
     const byName = new Map(driverNets.map((n) => [n.name, n]));
     ensurePredefined(
@@ -139,6 +140,35 @@ export class NetworkService {
       if (!info?.endpoints.some((e) => e.sandbox === ep.containerId)) {
         this.#endpoints.clearLive(ep.containerId, ep.networkId);
       }
+    }
+  }
+
+  /**
+   * Who shares whose namespace (`container:` mode) lives in memory: rebuilt from the records of
+   * containers that were running. A stale one (it died while the daemon was down) is detached by
+   * the containers' own recovery right after, which needs this map to free the namespace.
+   */
+  #recoverSharers(): void {
+    const rows = this.daemon.db
+      .prepare(
+        `SELECT id, json_extract(host_config, '$.NetworkMode') AS mode, json_extract(state, '$.Status') AS status
+         FROM containers`,
+      )
+      .all() as { id: string; mode: string | null; status: string }[];
+    const live = new Set(
+      rows.filter((r) => ['running', 'paused', 'restarting'].includes(r.status)).map((r) => r.id),
+    );
+    const target = new Map<string, string>();
+    for (const r of rows) {
+      if (!live.has(r.id) || !r.mode?.startsWith('container:')) continue;
+      const t = this.#containers.find(r.mode.slice('container:'.length));
+      if (t) target.set(r.id, t.id);
+    }
+    for (const [sharer, direct] of target) {
+      let owner = direct;
+      for (let hops = 0; target.has(owner) && hops < target.size; hops++) owner = target.get(owner) as string;
+      this.#sharers.set(sharer, owner);
+      if (!live.has(owner)) this.#orphanedOwners.add(owner);
     }
   }
 
