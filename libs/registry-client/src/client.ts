@@ -8,6 +8,7 @@ import {
   withDefaultTag,
 } from '@berth/image-spec';
 import type { CredentialProvider } from './auth/credentials.js';
+import { normalizeAuthKey } from './auth/docker-config.js';
 import { downloadBlob } from './blob-download.js';
 import { blobExists } from './blob-upload.js';
 import { listCatalog } from './catalog.js';
@@ -170,6 +171,25 @@ export class RegistryClient {
         onFallback?.(endpoint.name, endpoints[i + 1]!.name, err);
       }
     }
+  }
+
+  /**
+   * Checks that a registry accepts this client's credentials for it, as `docker login` does: a
+   * `GET /v2/` through the auth round trip (Basic, or a token fetched with the credentials). Throws
+   * `ERR_REGISTRY_UNAUTHORIZED` when they are refused. `server` is a host (`registry.example:5000`)
+   * or a URL (`https://index.docker.io/v1/`).
+   */
+  async checkLogin(server: string, options: { signal?: AbortSignal } = {}): Promise<void> {
+    const domain = normalizeAuthKey(server) === 'docker.io' ? DOCKER_HUB : normalizeAuthKey(server);
+    const res = await this.upstream(domain).request({
+      method: 'GET',
+      path: '/v2/',
+      scopes: [],
+      ok: [200],
+      what: `login to ${domain}`,
+      signal: options.signal,
+    });
+    res.body.resume();
   }
 
   /** Resolves a reference to the descriptor of its manifest or index (HEAD, falling back to GET). */

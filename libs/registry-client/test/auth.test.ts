@@ -74,6 +74,26 @@ describe('htpasswd Basic auth', () => {
       .catch((e: unknown) => e);
     expect(isRegistryError(wrong, 'ERR_REGISTRY_UNAUTHORIZED')).toBe(true);
     for (const form of secretForms(wrongPassword)) expect(everything(wrong)).not.toContain(form);
+
+    // `docker login`: the right credentials pass, wrong or missing ones are refused.
+    await good.checkLogin(registry.host);
+    await good.checkLogin(`https://${registry.host}/`);
+    const refused = await client({
+      credentials: staticCredentials({
+        [registry.host]: { kind: 'basic', username: 'alice', password: wrongPassword },
+      }),
+    })
+      .checkLogin(registry.host)
+      .catch((e: unknown) => e);
+    expect(isRegistryError(refused, 'ERR_REGISTRY_UNAUTHORIZED')).toBe(true);
+    expect(
+      isRegistryError(
+        await client()
+          .checkLogin(registry.host)
+          .catch((e: unknown) => e),
+        'ERR_REGISTRY_UNAUTHORIZED',
+      ),
+    ).toBe(true);
   });
 });
 
@@ -144,6 +164,17 @@ describe('Bearer token auth', () => {
     expect(isRegistryError(wrong, 'ERR_REGISTRY_UNAUTHORIZED')).toBe(true);
     expect((wrong as Error).message).toMatch(/token server refused the credentials/);
     for (const form of secretForms(wrongPassword)) expect(everything(wrong)).not.toContain(form);
+
+    // `docker login` against the token server: a token is fetched with the credentials.
+    await writer.checkLogin(registry.host);
+    const refused = await client({
+      credentials: staticCredentials({
+        [registry.host]: { kind: 'basic', username: 'bob', password: wrongPassword },
+      }),
+    })
+      .checkLogin(registry.host)
+      .catch((e: unknown) => e);
+    expect(isRegistryError(refused, 'ERR_REGISTRY_UNAUTHORIZED')).toBe(true);
   });
 
   it('reads credentials from a Docker config: credHelpers with an identity token, and auths', async () => {
