@@ -287,7 +287,7 @@ describe('images: pull, inspect, tag, rmi, push through berthd', () => {
     expect(bad.status).toBe(400);
   });
 
-  it('passes X-Registry-Auth credentials to a registry that requires them', async () => {
+  it('passes X-Registry-Auth credentials to a registry that requires them, and checks a login', async () => {
     const secure = await startSecureRegistry({ basicAuth: { 'berth-test-user': 's3cret' } });
     try {
       const target = `${secure.host}/berth-test/private:v1`;
@@ -318,6 +318,21 @@ describe('images: pull, inspect, tag, rmi, push through berthd', () => {
         status: `Status: Downloaded newer image for ${target}`,
       });
       await daemon.cli(['rmi', target]);
+
+      // docker login: the daemon checks the credentials against the registry and keeps nothing.
+      expect(await daemon.docker.checkAuth(authconfig)).toEqual({
+        Status: 'Login Succeeded',
+        IdentityToken: '',
+      });
+      const login = (password: string) =>
+        apiRequest(daemon.socket, 'POST', '/v1.41/auth', {
+          body: JSON.stringify({ ...authconfig, password }),
+          headers: { 'Content-Type': 'application/json' },
+        });
+      const refused = await login('wrong-pw');
+      expect(refused.status).toBe(401);
+      expect(refused.body).not.toContain('wrong-pw');
+      expect((await login('s3cret')).status).toBe(200);
     } finally {
       await secure.stop();
     }

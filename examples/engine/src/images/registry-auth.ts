@@ -1,7 +1,8 @@
 import type { CredentialProvider, Credentials } from '@berth/registry-client';
 import { badRequest } from '../api/api-error.js';
 
-interface AuthConfig {
+/** Docker's AuthConfig, as `X-Registry-Auth` and `POST /auth` carry it. */
+export interface AuthConfig {
   username?: string;
   password?: string;
   auth?: string;
@@ -30,7 +31,7 @@ export function credentialsFromHeader(header: string | string[] | undefined): Cr
   return credentials ? async () => credentials : undefined;
 }
 
-function toCredentials(config: AuthConfig): Credentials | undefined {
+export function toCredentials(config: AuthConfig): Credentials | undefined {
   if (config.registrytoken) return { kind: 'registry-token', token: config.registrytoken };
   if (config.identitytoken) {
     return {

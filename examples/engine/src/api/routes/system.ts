@@ -1,10 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { arch, cpus, hostname, release, totalmem } from 'node:os';
+import { z } from 'zod';
 import type { Daemon } from '../../daemon/daemon.js';
 import { ENGINE_VERSION } from '../../daemon/version.js';
 import { eventMatches, parseEventTime } from '../../events/event-bus.js';
+import { login } from '../../images/registry-login.js';
 import { API_VERSION, MIN_API_VERSION } from '../api-version.js';
-import { queryFilters } from '../request-body.js';
+import { queryFilters, readJson } from '../request-body.js';
 import { startJsonStream } from '../response.js';
 import type { RequestContext, Router } from '../router.js';
 
@@ -166,12 +168,25 @@ function events(daemon: Daemon, ctx: RequestContext): Promise<void> {
   });
 }
 
+const authBody = z
+  .object({
+    username: z.string().optional(),
+    password: z.string().optional(),
+    auth: z.string().optional(),
+    email: z.string().optional(),
+    serveraddress: z.string().optional(),
+    identitytoken: z.string().optional(),
+    registrytoken: z.string().optional(),
+  })
+  .loose();
+
 export function registerSystemRoutes(router: Router, daemon: Daemon): void {
   router.get('/_ping', ping);
   router.head('/_ping', ping);
   router.get('/version', () => version(daemon));
   router.get('/info', () => info(daemon));
   router.get('/events', (ctx) => events(daemon, ctx));
+  router.post('/auth', async (ctx) => login(daemon, await readJson(ctx.req, authBody)));
   // berthd has no builder, so no build cache: `docker system prune` asks anyway.
   router.post('/build/prune', () => ({ CachesDeleted: null, SpaceReclaimed: 0 }));
 }
