@@ -58,7 +58,7 @@ describe.skipIf(process.getuid?.() !== 0)('berth-runtime CLI', () => {
     expect((await cli(s, ['list', '-q'])).stdout).toBe('');
   });
 
-  it('create/start/state/kill/delete, with --pid-file and stdio through the relay', async () => {
+  it('create/start/state/update/kill/delete, with --pid-file and stdio through the relay', async () => {
     const s = await sandbox();
     boxes.push(s);
     await writeBundle(s, ['sh', '-c', 'echo hello; read line; echo "read $line"; sleep 1000']);
@@ -97,6 +97,15 @@ describe.skipIf(process.getuid?.() !== 0)('berth-runtime CLI', () => {
     expect((await cli(s, ['pause', id])).code).toBe(0);
     expect(JSON.parse((await cli(s, ['state', id])).stdout).status).toBe('paused');
     expect((await cli(s, ['resume', id])).code).toBe(0);
+    // update: flags, and OCI resources JSON on stdin as containerd sends it.
+    expect((await cli(s, ['update', '--memory', '96m', id])).code).toBe(0);
+    expect((await cli(s, ['update', '-r', '-', id], { input: '{"pids": {"limit": 42}}' })).code).toBe(0);
+    const limits = await s.driver.stats(id);
+    expect(limits.memory.limit).toBe(96 * 1024 * 1024);
+    expect(limits.pids.limit).toBe(42);
+    const badSize = await cli(s, ['update', '--memory', 'lots', id]);
+    expect(badSize.code).toBe(1);
+    expect(badSize.stderr).toContain('invalid size lots');
     const exec = await cli(s, ['exec', id, 'sh', '-c', 'echo in-exec; exit 9']);
     expect(exec).toMatchObject({ code: 9, stdout: 'in-exec\n' });
     const refused = await cli(s, ['delete', id]);

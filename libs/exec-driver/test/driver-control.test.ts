@@ -81,6 +81,14 @@ describe.skipIf(process.getuid?.() !== 0)('driver control', () => {
     expect(stats.memory.usage).toBeGreaterThan(0);
     expect(stats.memory.limit).toBe(64 * 1024 * 1024);
     expect(stats.pids).toMatchObject({ current: 1, limit: 50 });
+    // New limits on the running container; the sections not given stay.
+    await s.driver.update(id, { memory: { limit: 96 * 1024 * 1024 } });
+    const updated = await s.driver.stats(id);
+    expect(updated.memory.limit).toBe(96 * 1024 * 1024);
+    expect(updated.pids).toMatchObject({ limit: 50 });
+    await expect(s.driver.update('berth-test-nope', { pids: { limit: 5 } })).rejects.toMatchObject({
+      code: 'ERR_CONTAINER_NOT_FOUND',
+    });
     // The counter: a file that only grows while the loop runs.
     const count = () => statSync(`${s.rootfs}/tmp/count`).size;
     await s.driver.pause(id);

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ExecDriverError } from '../src/index.js';
 import { runToEnd, type Sandbox, sandbox } from './helpers.js';
@@ -40,6 +40,18 @@ describe.skipIf(process.getuid?.() !== 0)('driver lifecycle', () => {
     await s.driver.delete(id);
     await expect(s.driver.state(id)).rejects.toMatchObject({ code: 'ERR_CONTAINER_NOT_FOUND' });
     expect(await s.driver.list()).toEqual([]);
+  });
+
+  it('runs a privileged container with every capability the runtime holds, even where the host withholds some', async () => {
+    const s = await box();
+    const bounding = /^CapBnd:\s*([0-9a-f]+)$/m.exec(readFileSync('/proc/self/status', 'utf8'))![1];
+    const r = await runToEnd(
+      s,
+      'priv',
+      await s.spec(['sh', '-c', 'grep CapEff /proc/self/status'], { privileged: true }),
+    );
+    expect(r.status.exitCode).toBe(0);
+    expect(r.stdout.trim()).toBe(`CapEff:\t${bounding}`);
   });
 
   it('reports exit codes and signals', async () => {

@@ -82,6 +82,11 @@ export async function run(
     case 'resume':
       await driver.resume(needId(positionals, command));
       return 0;
+    case 'update': {
+      const { resourcesFromFlags } = await import('./update-resources.js');
+      await driver.update(needId(positionals, command), await resourcesFromFlags(flags));
+      return 0;
+    }
     case 'list':
       return listCommand(driver, flags);
     case 'ps':

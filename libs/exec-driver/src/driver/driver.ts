@@ -20,7 +20,7 @@ import {
 import { match } from 'ts-pattern';
 import { ExecDriverError, wrapError } from '../errors.js';
 import { defaultDeviceRules, STOP_SIGNAL_ANNOTATION } from '../image/defaults.js';
-import type { ContainerStatus, Process, Spec, State } from '../spec/types.js';
+import type { ContainerStatus, Process, Resources, Spec, State } from '../spec/types.js';
 import { OCI_VERSION } from '../spec/types.js';
 import { validateProcess, validateSpec } from '../spec/validate.js';
 import { containerCgroupPath } from './cgroup-path.js';
@@ -580,6 +580,20 @@ export class ExecDriver {
     if (!record) throw new ExecDriverError('ERR_CONTAINER_NOT_FOUND', `container ${id} has no cgroup record`);
     try {
       return this.cgroup(record.cgroupPath).stats();
+    } catch (err) {
+      throw wrapError(err, 'ERR_CGROUP');
+    }
+  }
+
+  /**
+   * Changes a running container's resource limits (`runc update`, `docker update`): the given
+   * sections of OCI `linux.resources` are written to its cgroup, the rest stay as they are.
+   */
+  async update(id: string, resources: Resources): Promise<void> {
+    const { record } = await this.loadContainer(id);
+    if (!record) throw new ExecDriverError('ERR_CONTAINER_NOT_FOUND', `container ${id} has no cgroup record`);
+    try {
+      this.cgroup(record.cgroupPath).update(withoutUnsetSections(resources as LinuxResources));
     } catch (err) {
       throw wrapError(err, 'ERR_CGROUP');
     }

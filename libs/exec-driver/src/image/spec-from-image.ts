@@ -9,6 +9,7 @@ import {
 } from '../seccomp/profile.js';
 import type { Mount, Namespace, Resources, Rlimit, Spec } from '../spec/types.js';
 import { OCI_VERSION } from '../spec/types.js';
+import { boundingSet } from './bounding-set.js';
 import {
   ALL_CAPABILITIES,
   DEFAULT_CAPABILITIES,
@@ -85,7 +86,12 @@ export function computeCapabilities(options: {
   capAdd?: string[];
   capDrop?: string[];
 }): string[] {
-  if (options.privileged) return [...ALL_CAPABILITIES];
+  // Privileged is every capability the runtime itself holds (as podman does): where the host
+  // withholds some (a container host without CAP_SYS_RESOURCE), asking for them would fail the start.
+  if (options.privileged) {
+    const bounding = boundingSet();
+    return ALL_CAPABILITIES.filter((_, bit) => bounding === null || ((bounding >> BigInt(bit)) & 1n) === 1n);
+  }
   const add = (options.capAdd ?? []).map(capName);
   const drop = (options.capDrop ?? []).map(capName);
   for (const c of [...add, ...drop])
