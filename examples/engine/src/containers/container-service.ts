@@ -18,6 +18,7 @@ import {
   withStatus,
 } from './container-record.js';
 import { ContainerStore, nameConflict } from './container-store.js';
+import { planUpdate, type UpdateRequest } from './container-update.js';
 import type { CreateRequest } from './create-request.js';
 import { ExecService } from './exec-service.js';
 import { ExitWaiters } from './exit-waiters.js';
@@ -463,7 +464,27 @@ export class ContainerService {
     });
   }
 
-  // ---- rename, remove, prune
+  // ---- update, rename, remove, prune
+
+  /** `docker update`: new limits and restart policy, applied at once to a running container. */
+  async update(idOrName: string, request: UpdateRequest): Promise<{ Warnings: string[] }> {
+    const { id } = this.store.resolve(idOrName);
+    await this.#lock.run(id, async () => {
+      const record = this.store.resolve(id);
+      const { hostConfig, resources } = planUpdate(record.hostConfig, request);
+      if (isRunning(record) && Object.keys(resources).length > 0) {
+        try {
+          await this.daemon.exec.update(id, resources);
+        } catch (err) {
+          throw badRequest(`Cannot update container ${id}: ${(err as Error).message}`);
+        }
+      }
+      this.store.updateHostConfig(id, hostConfig);
+      record.hostConfig = hostConfig;
+      this.emit(record, 'update');
+    });
+    return { Warnings: [] };
+  }
 
   async rename(idOrName: string, newName: string): Promise<void> {
     const { id } = this.store.resolve(idOrName);

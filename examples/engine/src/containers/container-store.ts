@@ -1,6 +1,6 @@
 import { badRequest, conflict, notFound } from '../api/api-error.js';
 import type { Db } from '../state/database.js';
-import type { ContainerRecord, ContainerState } from './container-record.js';
+import type { ContainerRecord, ContainerState, HostConfig } from './container-record.js';
 
 interface ContainerRow {
   id: string;
@@ -109,6 +109,10 @@ export class ContainerStore {
       this.db
         .prepare('UPDATE containers SET state = ?, restart_count = ? WHERE id = ?')
         .run(JSON.stringify(state), restartCount, id);
+  }
+
+  updateHostConfig(id: string, hostConfig: HostConfig): void {
+    this.db.prepare('UPDATE containers SET host_config = ? WHERE id = ?').run(JSON.stringify(hostConfig), id);
   }
 
   rename(id: string, name: string): void {

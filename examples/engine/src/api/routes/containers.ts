@@ -6,6 +6,7 @@ import { isRunning } from '../../containers/container-record.js';
 import type { WaitCondition } from '../../containers/container-service.js';
 import { streamStats } from '../../containers/container-stats.js';
 import { topContainer } from '../../containers/container-top.js';
+import { updateRequestSchema } from '../../containers/container-update.js';
 import { createRequestSchema } from '../../containers/create-request.js';
 import type { Daemon } from '../../daemon/daemon.js';
 import { badRequest, conflict } from '../api-error.js';
@@ -119,6 +120,9 @@ export function registerContainerRoutes(router: Router, daemon: Daemon): void {
   router.post('/containers/{id}/unpause', async (ctx) => {
     await containers().unpause(id(ctx));
   });
+  router.post('/containers/{id}/update', async (ctx) =>
+    containers().update(id(ctx), await readJson(ctx.req, updateRequestSchema)),
+  );
   router.post('/containers/{id}/rename', async (ctx) => {
     const name = ctx.query.get('name');
     if (!name) throw badRequest('name is required');
