@@ -22,12 +22,12 @@ export interface BlobDownloadOptions {
  * verifier or a ContentStore, which checks digest and size.
  */
 export function downloadBlob(repo: Repository, blob: BlobRef, options: BlobDownloadOptions = {}): Readable {
-  // Object mode: chunks pass through as undici delivers them, never concatenated or copied.
+  // Object mode: chunks pass through as the HTTP client delivers them, never concatenated or copied.
   return Readable.from(blobChunks(repo, blob, options), { highWaterMark: 4 });
 }
 
 /**
- * The same bytes as `downloadBlob`, as the chunks undici received (views of socket reads, never
+ * The same bytes as `downloadBlob`, as the chunks the HTTP client received (views of socket reads, never
  * concatenated). Pulling from the generator is the backpressure: when the consumer stops, at most
  * BODY_QUEUE_BYTES wait and the connection is paused. Returning early closes the response.
  */

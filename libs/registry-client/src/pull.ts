@@ -93,7 +93,14 @@ export async function pullFrom(ctx: PullContext, options: PullOptions): Promise<
     ...manifest.layers.map((l): [Descriptor, BlobRole] => [l, 'layer']),
   ];
   const unique = blobs.filter(([d], i) => blobs.findIndex(([o]) => o.digest === d.digest) === i);
-  await settleAll(unique.map(([desc, role]) => fetchInto(ctx, desc, role, run, emit, signal)));
+  // The limit is on layers, as Docker's max-concurrent-downloads: the small config never waits
+  // for one, nor holds a slot a layer could use.
+  const unlimited: typeof run = (task) => task();
+  await settleAll(
+    unique.map(([desc, role]) =>
+      fetchInto(ctx, desc, role, role === 'config' ? unlimited : run, emit, signal),
+    ),
+  );
 
   // Manifests last: a store that has the manifest has everything it points to.
   for (const doc of documents) {

@@ -54,7 +54,7 @@ export function mergeTls(...all: (TlsSettings | undefined)[]): TlsSettings {
   return out;
 }
 
-/** The `connect` options for undici: custom CAs are added to, not substituted for, the default roots. */
+/** The TLS options of a connection pool: custom CAs are added to, not substituted for, the default roots. */
 export function connectOptions(settings: TlsSettings): Record<string, unknown> {
   return {
     ...(settings.ca?.length ? { ca: [...rootCertificates, ...settings.ca] } : {}),
