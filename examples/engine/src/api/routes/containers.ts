@@ -1,4 +1,10 @@
+import {
+  getContainerArchive,
+  putContainerArchive,
+  statContainerPath,
+} from '../../containers/container-archive.js';
 import { attachContainer } from '../../containers/container-attach.js';
+import { exportContainer } from '../../containers/container-export.js';
 import { containerFilter } from '../../containers/container-filters.js';
 import { inspectContainer, summarizeContainer } from '../../containers/container-inspect.js';
 import { streamLogs } from '../../containers/container-logs.js';
@@ -150,6 +156,10 @@ export function registerContainerRoutes(router: Router, daemon: Daemon): void {
     ctx.res.writeHead(200, { 'Content-Type': 'text/plain', 'Content-Length': 0 });
     ctx.res.end();
   });
+  router.head('/containers/{id}/archive', (ctx) => statContainerPath(daemon, ctx));
+  router.get('/containers/{id}/archive', (ctx) => getContainerArchive(daemon, ctx));
+  router.put('/containers/{id}/archive', (ctx) => putContainerArchive(daemon, ctx));
+  router.get('/containers/{id}/export', (ctx) => exportContainer(daemon, ctx));
   router.get('/containers/{id}/changes', async (ctx) => {
     const record = containers().store.resolve(id(ctx));
     if (!daemon.layers.getRw(record.id)) return [];

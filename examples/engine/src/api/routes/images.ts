@@ -3,6 +3,7 @@ import type { Daemon } from '../../daemon/daemon.js';
 import { diskUsage } from '../../images/disk-usage.js';
 import { parseImageReference } from '../../images/docker-errors.js';
 import { imagesToSave, loadImages, saveImages } from '../../images/image-archive.js';
+import { handleCommit } from '../../images/image-commit.js';
 import { deleteImage } from '../../images/image-delete.js';
 import { imageFilter } from '../../images/image-filters.js';
 import { imageHistory, imageSummary, inspectImage } from '../../images/image-inspect.js';
@@ -174,4 +175,5 @@ export function registerImageRoutes(router: Router, daemon: Daemon): void {
     }),
   );
   router.get('/system/df', (ctx) => diskUsage(daemon, ctx.version));
+  router.post('/commit', (ctx) => handleCommit(daemon, ctx));
 }

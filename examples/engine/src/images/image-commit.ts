@@ -1,0 +1,197 @@
+import { createReadStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import {
+  type ContainerConfig,
+  type Descriptor,
+  type HistoryEntry,
+  type ImageConfig,
+  type ImageManifest,
+  MediaType,
+} from '@berth/image-spec';
+import { z } from 'zod';
+import { badRequest } from '../api/api-error.js';
+import { queryBool, readJson } from '../api/request-body.js';
+import type { RequestContext } from '../api/router.js';
+import type { ContainerRecord } from '../containers/container-record.js';
+import { ensureRwLayer } from '../containers/container-rootfs.js';
+import type { Daemon } from '../daemon/daemon.js';
+import { applyChanges } from './commit-changes.js';
+import { parseImageReference } from './docker-errors.js';
+
+/** The diff ID of an empty tar (two zero blocks): a commit that changed nothing adds no layer. */
+const EMPTY_LAYER_DIFF_ID = 'sha256:5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef';
+
+/** The container config keys that belong in an image config (the rest describe one run). */
+const IMAGE_CONFIG_KEYS = [
+  'User',
+  'ExposedPorts',
+  'Env',
+  'Entrypoint',
+  'Cmd',
+  'Volumes',
+  'WorkingDir',
+  'Labels',
+  'StopSignal',
+  'OnBuild',
+  'Healthcheck',
+  'Shell',
+] as const;
+
+export interface CommitOptions {
+  /** A full reference to tag the new image with (`docker.io/library/img:latest`). */
+  tag?: string;
+  comment: string;
+  author: string;
+  /** Freeze a running container while its layer is read (dockerd's default). */
+  pause: boolean;
+  /** `--change` Dockerfile instructions. */
+  changes: string[];
+  /** The request body: config that overrides the container's. */
+  config: Record<string, unknown>;
+}
+
+/** The image config's `config`: the container's own (image's merged with run options), then overrides and changes. */
+function imageRunConfig(record: ContainerRecord, options: CommitOptions): ContainerConfig {
+  const merged: Record<string, unknown> = { ...record.config, ...options.config };
+  const picked = Object.fromEntries(
+    IMAGE_CONFIG_KEYS.map((key) => [key, merged[key]]).filter(
+      ([, v]) => v !== undefined && v !== null && v !== '',
+    ),
+  ) as ContainerConfig;
+  return applyChanges(picked, options.changes);
+}
+
+/** The base image's history, one entry per layer when it has none, so entries and layers stay aligned. */
+function baseHistory(base: ImageConfig): HistoryEntry[] {
+  if (base.history?.length) return base.history;
+  return base.rootfs.diff_ids.map(() => (base.created ? { created: base.created } : {}));
+}
+
+/** The new manifest's media types follow the base's: Docker schema2 stays Docker, OCI stays OCI. */
+function mediaTypesLike(base: ImageManifest | undefined) {
+  const docker =
+    base?.mediaType === MediaType.DockerManifest || base?.config.mediaType === MediaType.DockerConfig;
+  return docker
+    ? { manifest: MediaType.DockerManifest, config: MediaType.DockerConfig, layer: MediaType.DockerLayerGzip }
+    : { manifest: MediaType.ImageManifest, config: MediaType.ImageConfig, layer: MediaType.LayerGzip };
+}
+
+/** The container's rw layer as a new layer on its image's: paused around the read when asked. */
+async function commitLayer(daemon: Daemon, record: ContainerRecord, pause: boolean) {
+  await ensureRwLayer(daemon, record);
+  // The exec driver's freeze only, not the container's paused state: nobody sees it, it is undone below.
+  const freeze = pause && record.state.Status === 'running';
+  if (freeze) await daemon.exec.pause(record.id);
+  try {
+    return await daemon.layers.commit(record.id, { signal: daemon.shutdown.signal });
+  } finally {
+    if (freeze) await daemon.exec.resume(record.id).catch(() => undefined);
+  }
+}
+
+/**
+ * `docker commit`: the container's changes become one new layer over its image's layers, under a
+ * config derived from the container's (with `--change`s) and the image's history plus one entry.
+ * The layer blob, config and manifest go into the content store, then the image store imports the
+ * image as it does a loaded one (one layer-store reference per layer, visible in one transaction).
+ */
+export async function commitContainer(
+  daemon: Daemon,
+  record: ContainerRecord,
+  options: CommitOptions,
+): Promise<string> {
+  const base = daemon.images.get(record.imageId);
+  if (!base) throw badRequest(`the image of container ${record.name} is gone: ${record.imageName}`);
+  const baseConfig = await daemon.images.config(base.id);
+  const baseManifest = await daemon.images.manifest(base);
+  const types = mediaTypesLike(baseManifest);
+  const { layer, blob } = await commitLayer(daemon, record, options.pause);
+  try {
+    const empty = blob.diffId === EMPTY_LAYER_DIFF_ID;
+    const layers: Descriptor[] = [...(baseManifest?.layers ?? [])];
+    if (!empty) {
+      await daemon.content.writeBlob(createReadStream(blob.path), { digest: blob.digest, size: blob.size });
+      layers.push({ mediaType: types.layer, digest: blob.digest, size: blob.size });
+    }
+    const created = new Date().toISOString();
+    const config: ImageConfig = {
+      ...(baseConfig.architecture ? { architecture: baseConfig.architecture } : { architecture: 'amd64' }),
+      os: baseConfig.os,
+      ...(baseConfig.variant ? { variant: baseConfig.variant } : {}),
+      ...(baseConfig['os.version'] ? { 'os.version': baseConfig['os.version'] } : {}),
+      created,
+      ...(options.author ? { author: options.author } : {}),
+      ...(options.comment ? { comment: options.comment } : {}),
+      container: record.id,
+      config: imageRunConfig(record, options),
+      rootfs: { type: 'layers', diff_ids: [...baseConfig.rootfs.diff_ids, ...(empty ? [] : [blob.diffId])] },
+      history: [
+        ...baseHistory(baseConfig),
+        {
+          created,
+          created_by: (record.config.Cmd ?? []).join(' '),
+          ...(options.author ? { author: options.author } : {}),
+          ...(options.comment ? { comment: options.comment } : {}),
+          ...(empty ? { empty_layer: true } : {}),
+        },
+      ],
+    };
+    const configBytes = Buffer.from(JSON.stringify(config));
+    const configDesc = { mediaType: types.config, ...(await daemon.content.writeBlob(configBytes)) };
+    const manifest: ImageManifest = {
+      schemaVersion: 2,
+      mediaType: types.manifest,
+      config: { mediaType: configDesc.mediaType, digest: configDesc.digest, size: configDesc.size },
+      layers,
+    };
+    const manifestBytes = Buffer.from(JSON.stringify(manifest));
+    const written = await daemon.content.writeBlob(manifestBytes);
+    const image = await daemon.images.importImage({
+      from: daemon.content,
+      manifestDescriptor: { mediaType: types.manifest, digest: written.digest, size: written.size },
+      manifest,
+      configBytes,
+      ...(options.tag ? { tags: [options.tag] } : {}),
+    });
+    // Docker's Parent: the local image this one was made from (no ImageStore call sets it).
+    daemon.db.prepare('UPDATE images SET parent = ? WHERE id = ? AND parent IS NULL').run(base.id, image.id);
+    return image.id;
+  } finally {
+    // The import took its own references; the commit's goes (which removes an empty or unused layer).
+    await daemon.layers.release(layer.chainId).catch(() => undefined);
+    await rm(blob.path, { force: true });
+  }
+}
+
+const bodySchema = z.record(z.string(), z.unknown());
+
+/** `POST /commit?container=&repo=&tag=&comment=&author=&pause=&changes=`: 201 `{Id}`. */
+export async function handleCommit(daemon: Daemon, ctx: RequestContext): Promise<void> {
+  const q = ctx.query;
+  const name = q.get('container');
+  if (!name) throw badRequest('container is required: the container to commit');
+  const record = daemon.containers.store.resolve(name);
+  let tag: string | undefined;
+  const repo = q.get('repo');
+  if (repo) {
+    const ref = parseImageReference(repo);
+    if (ref.digest) throw badRequest('refusing to create a tag with a digest reference');
+    tag = parseImageReference(`${ref.name}:${q.get('tag') || ref.tag || 'latest'}`).toString();
+  } else if (q.get('tag')) throw badRequest('tag without repo: a tag needs a repository name');
+  const id = await commitContainer(daemon, record, {
+    ...(tag ? { tag } : {}),
+    comment: q.get('comment') ?? '',
+    author: q.get('author') ?? '',
+    pause: queryBool(q, 'pause', true),
+    changes: q.getAll('changes').filter((c) => c !== ''),
+    config: await readJson(ctx.req, bodySchema),
+  });
+  daemon.containers.emit(record, 'commit', {
+    comment: q.get('comment') ?? '',
+    imageID: id,
+    ...(tag ? { imageRef: tag } : {}),
+  });
+  const text = JSON.stringify({ Id: id });
+  ctx.res.writeHead(201, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
+  ctx.res.end(text);
+}

@@ -1,0 +1,250 @@
+import { execFileSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TestDaemon } from './harness/berthd.js';
+
+/** A tar made by Python's tarfile, which writes any entry name or link as given (GNU tar would clean them). */
+function hostileTar(entries: Array<{ name: string; symlink?: string; data?: string }>): Buffer {
+  const script = `
+import io, json, sys, tarfile
+out = io.BytesIO()
+with tarfile.open(fileobj=out, mode='w') as t:
+    for e in json.loads(sys.argv[1]):
+        info = tarfile.TarInfo(e['name'])
+        if 'symlink' in e:
+            info.type = tarfile.SYMTYPE
+            info.linkname = e['symlink']
+            t.addfile(info)
+        else:
+            data = e.get('data', '').encode()
+            info.size = len(data)
+            t.addfile(info, io.BytesIO(data))
+sys.stdout.buffer.write(out.getvalue())
+`;
+  return execFileSync('python3', ['-c', script, JSON.stringify(entries)]);
+}
+
+/** A raw request to the daemon's socket (the CLI never sends hostile archives). */
+function put(socket: string, path: string, body: Buffer): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      { socketPath: socket, method: 'PUT', path, headers: { 'Content-Type': 'application/x-tar' } },
+      (res) => {
+        let text = '';
+        res.on('data', (d) => {
+          text += d;
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+describe('container filesystem: docker cp, export, commit', () => {
+  let daemon: TestDaemon;
+  let work: string;
+  const docker = (args: string[], options?: Parameters<TestDaemon['cli']>[1]) => daemon.cli(args, options);
+
+  beforeAll(async () => {
+    daemon = await TestDaemon.start();
+    work = mkdtempSync(join(tmpdir(), 'berth-test-fs-'));
+  });
+  afterAll(async () => {
+    await daemon?.destroy();
+    if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  it('copies a file out of a stopped container and into it, content and mode kept', async () => {
+    await docker([
+      'run',
+      '--name',
+      'berth-test-fs-src',
+      'busybox',
+      'sh',
+      '-c',
+      'echo written-inside > /f && chmod 640 /f && mkdir -p /d/e && echo deep > /d/e/y',
+    ]);
+    await docker(['cp', 'berth-test-fs-src:/f', join(work, 'f')]);
+    expect(readFileSync(join(work, 'f'), 'utf8')).toBe('written-inside\n');
+    expect(statSync(join(work, 'f')).mode & 0o777).toBe(0o640);
+    await docker(['cp', 'berth-test-fs-src:/d', work]);
+    expect(readFileSync(join(work, 'd/e/y'), 'utf8')).toBe('deep\n');
+
+    writeFileSync(join(work, 'in.txt'), 'from-the-host\n');
+    chmodSync(join(work, 'in.txt'), 0o751);
+    await docker(['cp', join(work, 'in.txt'), 'berth-test-fs-src:/tmp/']);
+    await docker(['cp', join(work, 'in.txt'), 'berth-test-fs-src:/renamed.txt']);
+    const back = await docker(['cp', 'berth-test-fs-src:/tmp/in.txt', '-']);
+    expect(back.stdout).toContain('from-the-host');
+    expect(back.stdout).toMatch(/^in\.txt\0/);
+  });
+
+  it('copies into a created container before its first start, and into a running one', async () => {
+    await docker([
+      'create',
+      '--name',
+      'berth-test-fs-created',
+      'busybox',
+      'sh',
+      '-c',
+      'stat -c %a /in.txt; cat /in.txt',
+    ]);
+    await docker(['cp', join(work, 'in.txt'), 'berth-test-fs-created:/in.txt']);
+    const started = await docker(['start', '-a', 'berth-test-fs-created']);
+    expect(started.stdout).toBe('751\nfrom-the-host\n');
+
+    await docker(['run', '-d', '--name', 'berth-test-fs-running', 'busybox', 'sleep', '60']);
+    await docker(['cp', join(work, 'in.txt'), 'berth-test-fs-running:/etc/']);
+    expect((await docker(['exec', 'berth-test-fs-running', 'cat', '/etc/in.txt'])).stdout).toBe(
+      'from-the-host\n',
+    );
+    await docker(['cp', 'berth-test-fs-running:/etc/hostname', join(work, 'hostname')]);
+    expect(existsSync(join(work, 'hostname'))).toBe(true);
+  });
+
+  it('refuses a missing path with a not-found error', async () => {
+    const out = await docker(['cp', 'berth-test-fs-src:/no/such/file', work], { allowFail: true });
+    expect(out.code).not.toBe(0);
+    // The CLI turns the daemon's 404 into its own words.
+    expect(out.stderr).toContain('No such container:path: berth-test-fs-src:/no/such/file');
+    const into = await docker(['cp', join(work, 'in.txt'), 'berth-test-fs-src:/no/such/dir/x'], {
+      allowFail: true,
+    });
+    expect(into.code).not.toBe(0);
+  });
+
+  it('refuses hostile archives with a 400 and changes nothing outside (or inside) the root', async () => {
+    const outside = mkdtempSync(join(tmpdir(), 'berth-test-fs-outside-'));
+    try {
+      const base = '/containers/berth-test-fs-src/archive?path=/tmp&noOverwriteDirNonDir=true';
+      const climbing = hostileTar([
+        { name: 'harmless.txt', data: 'x' },
+        { name: `../../../../../../../..${outside}/climbed.txt`, data: 'pwned' },
+      ]);
+      const r1 = await put(daemon.socket, base, climbing);
+      expect(r1.status).toBe(400);
+      expect(JSON.parse(r1.body).message).toMatch(/would be extracted outside \/tmp/);
+
+      const throughLink = hostileTar([
+        { name: 'evil', symlink: outside },
+        { name: 'evil/through.txt', data: 'pwned' },
+      ]);
+      const r2 = await put(daemon.socket, base, throughLink);
+      expect(r2.status).toBe(400);
+      expect(JSON.parse(r2.body).message).toMatch(/written through the symlink "evil"/);
+
+      const relativeLink = hostileTar([{ name: 'up', symlink: '../../../../../../..' }]);
+      const r3 = await put(daemon.socket, base, relativeLink);
+      expect(r3.status).toBe(400);
+      expect(JSON.parse(r3.body).message).toMatch(/points outside \/tmp/);
+
+      // A symlink inside the container naming a host path means that path inside the container.
+      writeFileSync(join(outside, 'secret.txt'), 'host secret');
+      await docker(['run', '--name', 'berth-test-fs-link', 'busybox', 'ln', '-s', outside, '/escape']);
+      const out = await docker(['cp', 'berth-test-fs-link:/escape/secret.txt', '-'], { allowFail: true });
+      expect(out.code).not.toBe(0);
+      expect(out.stdout).not.toContain('host secret');
+      const into = await docker(['cp', join(work, 'in.txt'), 'berth-test-fs-link:/escape/'], {
+        allowFail: true,
+      });
+      expect(into.code).not.toBe(0);
+      await docker(['rm', 'berth-test-fs-link']);
+
+      expect(existsSync(join(outside, 'in.txt'))).toBe(false);
+      expect(existsSync(join(outside, 'climbed.txt'))).toBe(false);
+      expect(existsSync(join(outside, 'through.txt'))).toBe(false);
+      // Checked whole before anything is written: not even the harmless entry is there.
+      const tmp = await docker(['cp', 'berth-test-fs-src:/tmp/.', '-']);
+      expect(tmp.stdout).not.toContain('harmless.txt');
+      expect(tmp.stdout).not.toContain('evil');
+    } finally {
+      rmSync(outside, { recursive: true, force: true });
+    }
+  });
+
+  it('exports the whole filesystem: image layers and the container’s own files', async () => {
+    const out = join(work, 'export.tar');
+    await docker(['export', '-o', out, 'berth-test-fs-src']);
+    const names = execFileSync('tar', ['-tf', out], { encoding: 'utf8' }).split('\n');
+    expect(names).toContain('bin/busybox');
+    expect(names).toContain('f');
+    expect(names).toContain('d/e/y');
+    expect(names).toContain('renamed.txt');
+    const content = execFileSync('tar', ['-xOf', out, 'f'], { encoding: 'utf8' });
+    expect(content).toBe('written-inside\n');
+  });
+
+  it('commits a container into an image that runs, lists, has history and saves', async () => {
+    const committed = await docker(['commit', 'berth-test-fs-src', 'berth-test-fs-img:v1']);
+    const id = committed.stdout.trim();
+    expect(id).toMatch(/^sha256:[a-f0-9]{64}$/);
+    expect((await docker(['run', '--rm', 'berth-test-fs-img:v1', 'cat', '/f'])).stdout).toBe(
+      'written-inside\n',
+    );
+    const images = await docker(['images', '--format', '{{.Repository}}:{{.Tag}} {{.ID}}']);
+    expect(images.stdout).toContain(`berth-test-fs-img:v1 ${id.slice(7, 19)}`);
+    const history = await docker([
+      'history',
+      '--no-trunc',
+      '--format',
+      '{{.ID}} {{.CreatedBy}}',
+      'berth-test-fs-img:v1',
+    ]);
+    const [top, ...below] = history.stdout.trim().split('\n');
+    expect(top).toBe(
+      `${id} sh -c echo written-inside > /f && chmod 640 /f && mkdir -p /d/e && echo deep > /d/e/y`,
+    );
+    expect(below.length).toBeGreaterThan(0);
+    const saved = join(work, 'saved.tar');
+    await docker(['save', '-o', saved, 'berth-test-fs-img:v1']);
+    const manifest = JSON.parse(execFileSync('tar', ['-xOf', saved, 'manifest.json'], { encoding: 'utf8' }));
+    expect(manifest[0].RepoTags).toEqual(['berth-test-fs-img:v1']);
+    expect(manifest[0].Layers).toHaveLength(2);
+  });
+
+  it('commits with --change: CMD, ENV, author and comment', async () => {
+    await docker([
+      'commit',
+      '--change',
+      'CMD ["cat","/f"]',
+      '--change',
+      'ENV BERTH_TEST=changed',
+      '-a',
+      'berth tester',
+      '-m',
+      'with changes',
+      'berth-test-fs-src',
+      'berth-test-fs-img:changed',
+    ]);
+    expect((await docker(['run', '--rm', 'berth-test-fs-img:changed'])).stdout).toBe('written-inside\n');
+    const env = await docker(['run', '--rm', 'berth-test-fs-img:changed', 'sh', '-c', 'echo $BERTH_TEST']);
+    expect(env.stdout).toBe('changed\n');
+    const inspected = await docker([
+      'inspect',
+      '-f',
+      '{{json .Config.Cmd}}|{{.Author}}|{{.Comment}}',
+      'berth-test-fs-img:changed',
+    ]);
+    expect(inspected.stdout).toBe('["cat","/f"]|berth tester|with changes\n');
+    const bad = await docker(['commit', '--change', 'RUN rm -rf /', 'berth-test-fs-src'], {
+      allowFail: true,
+    });
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain('RUN is not a valid change command');
+  });
+
+  it('commits a running container (paused while its layer is read)', async () => {
+    await docker(['exec', 'berth-test-fs-running', 'sh', '-c', 'echo live > /live']);
+    await docker(['commit', 'berth-test-fs-running', 'berth-test-fs-img:live']);
+    expect((await docker(['run', '--rm', 'berth-test-fs-img:live', 'cat', '/live'])).stdout).toBe('live\n');
+    const state = await docker(['inspect', '-f', '{{.State.Status}}', 'berth-test-fs-running']);
+    expect(state.stdout).toBe('running\n');
+    await docker(['rm', '-f', 'berth-test-fs-running', 'berth-test-fs-created', 'berth-test-fs-src']);
+    await docker(['rmi', 'berth-test-fs-img:v1', 'berth-test-fs-img:changed', 'berth-test-fs-img:live']);
+  });
+});
