@@ -1,3 +1,4 @@
+import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import {
   isLoopbackHost,
@@ -94,5 +95,13 @@ describe('releaseBuffers', () => {
     expect(slice[0]).toBe(2);
     expect(pooled.toString()).toBe('small, from the shared pool');
     expect(small[0]).toBe(3);
+  });
+
+  it('collects dead buffers every 8 MB without leaving `gc` to the application', () => {
+    const hadGc = typeof (globalThis as { gc?: unknown }).gc;
+    // 9 MB handed over: at least one young-generation collection has run.
+    for (let i = 0; i < 9 * 16; i++) releaseBuffers([Buffer.allocUnsafeSlow(64 * 1024)]);
+    expect(typeof (globalThis as { gc?: unknown }).gc).toBe(hadGc);
+    expect(runInNewContext('typeof gc')).toBe('undefined');
   });
 });

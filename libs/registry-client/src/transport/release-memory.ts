@@ -13,7 +13,9 @@ let collector: Collector | null | undefined;
 
 /**
  * V8's scavenger, reachable without `--expose-gc`: the flag set at run time only gives new
- * contexts a `gc` function (the application's own global is untouched). Null where it is refused.
+ * contexts a `gc` function (the application's own global is untouched), and it is turned off again
+ * at once, so that contexts the application creates later (vm, test runners) don't get one either.
+ * Null where it is refused.
  */
 function youngCollector(): Collector | null {
   if (collector !== undefined) return collector;
@@ -24,10 +26,15 @@ function youngCollector(): Collector | null {
   }
   try {
     setFlagsFromString('--expose-gc');
-    collector = runInNewContext('gc') as Collector;
+    try {
+      collector = runInNewContext('gc') as Collector;
+    } finally {
+      setFlagsFromString('--no-expose-gc');
+    }
   } catch {
     collector = null;
   }
+  if (typeof collector !== 'function') collector = null;
   return collector;
 }
 
