@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { MonitoredProcess, type MonitoredRecord } from '@berth/libcontainer';
 import { exitLike } from './io.js';
@@ -44,7 +45,6 @@ export async function startRelay(record: MonitoredRecord, options: { stdio: bool
 /** The relay process itself (hidden command `__relay`). */
 export async function relayMain(recordJson: string, mode: string): Promise<never> {
   for (const s of ['SIGINT', 'SIGHUP', 'SIGTERM', 'SIGPIPE'] as const) process.on(s, () => undefined);
-  const { createWriteStream } = await import('node:fs');
   const report = createWriteStream('', { fd: 3 });
   const proc = new MonitoredProcess(JSON.parse(recordJson) as MonitoredRecord);
   if (mode === 'wait') {

@@ -1,5 +1,4 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
@@ -64,5 +63,7 @@ export async function readRecord(root: string, id: string): Promise<DriverRecord
 }
 
 export async function removeRecord(root: string, id: string): Promise<void> {
-  await rm(driverDir(root, id), { recursive: true, force: true });
+  // Sync as well: the promise version walks the dir through the thread pool (~2 ms more at
+  // the end of every `berth-runtime run`).
+  rmSync(driverDir(root, id), { recursive: true, force: true });
 }

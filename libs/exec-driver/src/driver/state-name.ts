@@ -1,5 +1,13 @@
-import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
+
+// node:crypto is required only for a long ID: loading it costs ~3 ms of every CLI start-up,
+// and short IDs (runc's users, the benchmark) never hash.
+const sha256Hex = (text: string): string =>
+  (createRequire(import.meta.url)('node:crypto') as typeof import('node:crypto'))
+    .createHash('sha256')
+    .update(text)
+    .digest('hex');
 
 /** sun_path holds 108 bytes with the terminating NUL. */
 const SOCKET_PATH_MAX = 107;
@@ -18,7 +26,7 @@ export function stateName(id: string, root?: string): string {
   const fits = root === undefined ? 32 : SOCKET_PATH_MAX - resolve(root).length - 1 - EXEC_SOCKET_SUFFIX;
   const limit = Math.max(HASH_CHARS + 1, Math.min(32, fits));
   if (id.length <= limit) return id;
-  const hash = createHash('sha256').update(id).digest('hex');
+  const hash = sha256Hex(id);
   const keep = limit - HASH_CHARS - 1;
   return keep > 0 ? `${id.slice(0, keep)}-${hash.slice(0, HASH_CHARS)}` : hash.slice(0, limit);
 }

@@ -46,18 +46,48 @@ const join = (path: string, key: string | number) =>
         : key
       : `${path}[${JSON.stringify(key)}]`;
 
+/**
+ * Where a value sits, as a chain from the document root. The path string is built only for a
+ * failure: building it for every value (a spec with Docker's seccomp profile has thousands)
+ * was most of a CLI start-up's validation time.
+ */
+interface Where {
+  parent: Where | undefined;
+  key: string | number;
+}
+
+function pathOf(where: Where | undefined): string {
+  return where ? join(pathOf(where.parent), where.key) : '';
+}
+
+const issueAt = (where: Where | undefined, message: string): SchemaIssue => ({
+  path: pathOf(where),
+  message,
+});
+
 export class SchemaValidator {
   private readonly patterns = new Map<string, RegExp>();
+  private readonly refs = new Map<string, { schema: Schema; file: string }>();
 
   constructor(private readonly files: SchemaFiles) {}
 
   validate(file: string, value: unknown): SchemaIssue | undefined {
     const schema = this.files[file];
     if (!schema) throw new Error(`no schema ${file}`);
-    return this.check(schema, file, value, '');
+    return this.check(schema, file, value, undefined);
   }
 
   private resolve(ref: string, file: string): { schema: Schema; file: string } {
+    const key = `${file}#${ref}`;
+    let resolved = this.refs.get(key);
+    if (!resolved) {
+      resolved = this.lookup(ref, file);
+      this.refs.set(key, resolved);
+    }
+    return resolved;
+  }
+
+  private lookup(ref: string, file: string): { schema: Schema; file: string } {
     const [target, pointer = ''] = ref.split('#');
     const f = target ? target : file;
     let node: unknown = this.files[f];
@@ -75,35 +105,41 @@ export class SchemaValidator {
     return re;
   }
 
-  private check(schema: Schema, file: string, v: unknown, path: string): SchemaIssue | undefined {
+  private check(schema: Schema, file: string, v: unknown, where: Where | undefined): SchemaIssue | undefined {
     if (typeof schema.$ref === 'string') {
       const r = this.resolve(schema.$ref, file);
-      return this.check(r.schema, r.file, v, path);
+      return this.check(r.schema, r.file, v, where);
     }
-    const fail = (message: string): SchemaIssue => ({ path, message });
     if (schema.type !== undefined) {
-      const types = Array.isArray(schema.type) ? (schema.type as string[]) : [schema.type as string];
-      if (!types.some((t) => typeMatches(t, v)))
-        return fail(`must be ${types.join(' or ')}, got ${describe(v)}`);
+      const single = typeof schema.type === 'string';
+      if (
+        single
+          ? !typeMatches(schema.type as string, v)
+          : !(schema.type as string[]).some((t) => typeMatches(t, v))
+      ) {
+        const types = single ? [schema.type as string] : (schema.type as string[]);
+        return issueAt(where, `must be ${types.join(' or ')}, got ${describe(v)}`);
+      }
     }
     if (Array.isArray(schema.enum) && !schema.enum.some((e) => e === v))
-      return fail(
+      return issueAt(
+        where,
         `must be one of ${schema.enum.map((e) => JSON.stringify(e)).join(', ')}, got ${JSON.stringify(v)}`,
       );
     if (typeof v === 'string' && typeof schema.pattern === 'string' && !this.regex(schema.pattern).test(v))
-      return fail(`${JSON.stringify(v)} does not match ${schema.pattern}`);
+      return issueAt(where, `${JSON.stringify(v)} does not match ${schema.pattern}`);
     if (typeof v === 'number') {
       if (typeof schema.minimum === 'number' && v < schema.minimum)
-        return fail(`must be >= ${schema.minimum}`);
+        return issueAt(where, `must be >= ${schema.minimum}`);
       if (typeof schema.maximum === 'number' && v > schema.maximum)
-        return fail(`must be <= ${schema.maximum}`);
+        return issueAt(where, `must be <= ${schema.maximum}`);
     }
     if (Array.isArray(v)) {
       if (typeof schema.minItems === 'number' && v.length < schema.minItems)
-        return fail(`must have at least ${schema.minItems} item(s)`);
+        return issueAt(where, `must have at least ${schema.minItems} item(s)`);
       if (schema.items && typeof schema.items === 'object') {
         for (const [i, item] of v.entries()) {
-          const issue = this.check(schema.items as Schema, file, item, join(path, i));
+          const issue = this.check(schema.items as Schema, file, item, { parent: where, key: i });
           if (issue) return issue;
         }
       }
@@ -111,13 +147,13 @@ export class SchemaValidator {
     if (typeMatches('object', v)) {
       const obj = v as Record<string, unknown>;
       for (const key of (schema.required as string[] | undefined) ?? [])
-        if (!(key in obj)) return { path: join(path, key), message: 'is required' };
+        if (!(key in obj)) return { path: pathOf({ parent: where, key }), message: 'is required' };
       const props = (schema.properties as Record<string, Schema> | undefined) ?? {};
       const patternProps = Object.entries(
         (schema.patternProperties as Record<string, Schema> | undefined) ?? {},
       );
       for (const [key, val] of Object.entries(obj)) {
-        const sub = join(path, key);
+        const sub: Where = { parent: where, key };
         let matched = false;
         if (props[key]) {
           matched = true;
@@ -131,7 +167,7 @@ export class SchemaValidator {
           if (issue) return issue;
         }
         if (!matched && schema.additionalProperties !== undefined) {
-          if (schema.additionalProperties === false) return { path: sub, message: 'is not allowed' };
+          if (schema.additionalProperties === false) return { path: pathOf(sub), message: 'is not allowed' };
           if (typeof schema.additionalProperties === 'object') {
             const issue = this.check(schema.additionalProperties as Schema, file, val, sub);
             if (issue) return issue;
@@ -141,12 +177,12 @@ export class SchemaValidator {
     }
     if (Array.isArray(schema.allOf)) {
       for (const s of schema.allOf as Schema[]) {
-        const issue = this.check(s, file, v, path);
+        const issue = this.check(s, file, v, where);
         if (issue) return issue;
       }
     }
     if (Array.isArray(schema.anyOf)) {
-      const issues = (schema.anyOf as Schema[]).map((s) => this.check(s, file, v, path));
+      const issues = (schema.anyOf as Schema[]).map((s) => this.check(s, file, v, where));
       if (issues.every((i) => i !== undefined)) return issues[0];
     }
     return undefined;
