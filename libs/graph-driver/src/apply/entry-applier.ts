@@ -7,7 +7,7 @@ import { toApplyError } from './apply-error.js';
 import type { ApplyLayerOptions } from './apply-layer.js';
 import { toHostId } from './id-map.js';
 import { lookupInLayers, OPAQUE_XATTR } from './lower-lookup.js';
-import { baseOf, cleanEntryPath, joinRel, parentOf } from './paths.js';
+import { cleanEntryPath, joinRel, parentOf } from './paths.js';
 import { isDirMode, isRegMode, lstatOrUndefined, readdirIn, removeAllIn } from './safe-fs.js';
 
 const NS = 1_000_000_000n;
@@ -42,6 +42,8 @@ export class EntryApplier implements TarEntrySink {
   readonly #dirs = new Set<string>(['']);
   /** vfs: paths this layer created (an opaque marker keeps them). */
   readonly #created = new Set<string>();
+  /** vfs: the parent last added to #created (with all its own parents): most entries share it. */
+  #createdParent = '';
   readonly #dirTimes: Meta[] = [];
   /** The big file being streamed, if any. */
   #open: { fd: number; meta: Meta; header: TarHeader } | undefined;
@@ -55,10 +57,13 @@ export class EntryApplier implements TarEntrySink {
 
   /** An entry with all its data (see TarEntrySink). */
   whole(h: TarHeader, parts: Buffer[]): void {
-    this.#guard(h, () => {
+    // No closure per entry (#guard): this runs for every one of a layer's many small files.
+    try {
       const meta = this.#start(h);
       if (meta) this.#apply(meta, h, parts);
-    });
+    } catch (err) {
+      throw named(h, err);
+    }
   }
 
   /** A big entry: a regular file gets its data streamed into an open fd. */
@@ -110,9 +115,10 @@ export class EntryApplier implements TarEntrySink {
     this.entries++;
     const path = cleanEntryPath(h.name);
     if (path === '' || h.type === 'pax-global-header') return undefined;
-    const base = baseOf(path);
-    if (base.startsWith(WH_PREFIX)) {
-      this.#whiteout(path, base);
+    // Checked in place: slicing out the base name of every entry costs a string each.
+    const slash = path.lastIndexOf('/');
+    if (path.startsWith(WH_PREFIX, slash + 1)) {
+      this.#whiteout(path, path.slice(slash + 1));
       return undefined;
     }
     return this.#meta(path, h);
@@ -150,7 +156,12 @@ export class EntryApplier implements TarEntrySink {
   /** vfs: remembers what this layer made, which an opaque marker of its own keeps. */
   #markCreated(path: string): void {
     if (this.#overlay) return;
-    for (let p = path; p !== '' && !this.#created.has(p); p = parentOf(p)) this.#created.add(p);
+    const created = this.#created;
+    created.add(path);
+    const parent = parentOf(path);
+    if (parent === this.#createdParent) return;
+    this.#createdParent = parent;
+    for (let p = parent; p !== '' && !created.has(p); p = parentOf(p)) created.add(p);
   }
 
   /** Runs `fn` for entry `h`; errors name the entry. */
@@ -158,12 +169,7 @@ export class EntryApplier implements TarEntrySink {
     try {
       fn();
     } catch (err) {
-      if (isGraphDriverError(err)) throw err;
-      const e = toApplyError(err);
-      throw new GraphDriverError(e.code, `tar entry ${JSON.stringify(h.name)}: ${(err as Error).message}`, {
-        path: h.name,
-        cause: err,
-      });
+      throw named(h, err);
     }
   }
 
@@ -177,16 +183,19 @@ export class EntryApplier implements TarEntrySink {
 
   #meta(path: string, h: TarHeader): Meta {
     const pax = h.pax ?? undefined;
-    const mtimeNs = parsePaxTime(pax?.mtime) ?? BigInt(Math.floor((h.mtime?.getTime() ?? 0) / 1000)) * NS;
+    const mtimeNs = parsePaxTime(pax?.mtime) ?? BigInt(Math.floor(h.mtime ?? 0)) * NS;
     const uid = pax?.uid !== undefined ? Number.parseInt(pax.uid, 10) : (h.uid ?? 0);
     const gid = pax?.gid !== undefined ? Number.parseInt(pax.gid, 10) : (h.gid ?? 0);
     const ids = this.#opts.idMappings;
     let xattrs: Map<string, Buffer> | undefined;
-    for (const [k, v] of pax?.[RAW_XATTRS] ?? []) {
-      // Overlay's own attributes (opaque, redirect, origin, metacopy) are never taken from a layer.
-      if (k.startsWith('trusted.overlay.')) continue;
-      xattrs ??= new Map();
-      xattrs.set(k, v);
+    const raw = pax?.[RAW_XATTRS];
+    if (raw) {
+      for (const [k, v] of raw) {
+        // Overlay's own attributes (opaque, redirect, origin, metacopy) are never taken from a layer.
+        if (k.startsWith('trusted.overlay.')) continue;
+        xattrs ??= new Map();
+        xattrs.set(k, v);
+      }
     }
     return {
       path,
@@ -267,7 +276,8 @@ export class EntryApplier implements TarEntrySink {
   }
 
   #xattrs(m: Meta): void {
-    for (const [k, v] of m.xattrs ?? []) {
+    if (m.xattrs === undefined) return;
+    for (const [k, v] of m.xattrs) {
       try {
         this.#r.lsetxattr(m.path, k, v);
       } catch (err) {
@@ -286,8 +296,10 @@ export class EntryApplier implements TarEntrySink {
 
   /** A whole regular file: created, written and given owner, mode and times in one call. */
   #file(m: Meta, parts: Buffer[]): void {
+    // One part (the usual case) goes as it is: no array for createFile to map over.
+    const data = parts.length === 1 ? parts[0]! : parts;
     this.#make(m.path, () =>
-      this.#r.createFile(m.path, parts, {
+      this.#r.createFile(m.path, data, {
         mode: m.mode,
         uid: m.uid,
         gid: m.gid,
@@ -425,3 +437,13 @@ export class EntryApplier implements TarEntrySink {
 }
 
 const depth = (p: string) => p.split('/').length;
+
+/** An entry's failure as a GraphDriverError that names the entry. */
+function named(h: TarHeader, err: unknown): GraphDriverError {
+  if (isGraphDriverError(err)) return err;
+  const e = toApplyError(err);
+  return new GraphDriverError(e.code, `tar entry ${JSON.stringify(h.name)}: ${(err as Error).message}`, {
+    path: h.name,
+    cause: err,
+  });
+}

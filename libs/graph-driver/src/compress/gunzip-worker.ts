@@ -4,6 +4,9 @@ import { Worker } from 'node:worker_threads';
 // Runs in the worker: one gunzip per session (hashing what it outputs, when asked), output batched into buffers of its own (so
 // they can be transferred, not copied) of about OUT_BATCH bytes. An input chunk is acked
 // once all its output went out: the main side bounds what is in flight by the acks.
+// zlib emits a chunk before it queues the next inflate step on the thread pool, so hashing
+// and copying a chunk right in 'data' would keep the pool idle meanwhile: they are deferred
+// to a tick (run once this callback returned, while the pool inflates the next piece).
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
 const { createHash } = require('node:crypto');
@@ -13,17 +16,26 @@ const sessions = new Map();
 function open(id, hash) {
   // Multi-member gzip (pigz, concatenated layers) is decoded whole: zlib's default.
   const z = zlib.createGunzip({ chunkSize: 256 * 1024, finishFlush: zlib.constants.Z_SYNC_FLUSH });
-  const s = { z, out: [], outLen: 0, hash: hash ? createHash(hash) : undefined };
-  const flush = () => {
-    if (s.outLen === 0) return;
+  const s = { z, pending: [], scheduled: false, out: [], outLen: 0, hash: hash ? createHash(hash) : undefined };
+  const post = () => {
     const buf = new Uint8Array(s.outLen);
     let off = 0;
     for (const c of s.out) { buf.set(c, off); off += c.length; }
     s.out = []; s.outLen = 0;
     parentPort.postMessage({ id, type: 'data', buf }, [buf.buffer]);
   };
+  const drain = () => {
+    s.scheduled = false;
+    const pending = s.pending;
+    s.pending = [];
+    for (const c of pending) { s.hash?.update(c); s.out.push(c); s.outLen += c.length; if (s.outLen >= OUT_BATCH) post(); }
+  };
+  const flush = () => { drain(); if (s.outLen > 0) post(); };
   s.flush = flush;
-  z.on('data', (c) => { s.hash?.update(c); s.out.push(c); s.outLen += c.length; if (s.outLen >= OUT_BATCH) flush(); });
+  z.on('data', (c) => {
+    s.pending.push(c);
+    if (!s.scheduled) { s.scheduled = true; process.nextTick(drain); }
+  });
   z.on('end', () => {
     flush();
     sessions.delete(id);

@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { decodeHeader } from './header.js';
 import { installPaxXattrDecoder, type PaxWithXattrs } from './pax.js';
 
 /** A decoded tar header (tar-stream's shape), long names and PAX records applied. */
@@ -9,7 +10,8 @@ export interface TarHeader {
   uid?: number;
   gid?: number;
   size?: number;
-  mtime?: Date;
+  /** Seconds since the epoch (NaN when out of range). */
+  mtime?: number;
   linkname?: string | null;
   devmajor?: number;
   devminor?: number;
@@ -29,7 +31,11 @@ export interface TarEntrySink {
 }
 
 interface TarStreamHeaders {
-  decode(buf: Buffer, filenameEncoding: string, allowUnknownFormat: boolean): TarHeader | null;
+  decode(
+    buf: Buffer,
+    filenameEncoding: string,
+    allowUnknownFormat: boolean,
+  ): (Omit<TarHeader, 'mtime'> & { mtime?: Date }) | null;
   decodePax(buf: Buffer): PaxWithXattrs;
   decodeLongPath(buf: Buffer, encoding: string): string;
 }
@@ -52,12 +58,20 @@ enum State {
 
 let headers: TarStreamHeaders | undefined;
 
+/** tar-stream's decoder, for what the fast one leaves (see header.ts); mtime in seconds. */
+function slowDecode(buf: Buffer, off: number): TarHeader | null {
+  const h = headers!.decode(buf.subarray(off, off + BLOCK), 'utf-8', false);
+  if (!h) return null;
+  return { ...h, mtime: h.mtime === undefined ? undefined : h.mtime.getTime() / 1000 };
+}
+
 /**
  * A push parser for tar streams that hands entries to a sink synchronously, with no stream
  * or promise per entry: applying a layer is mostly many small entries, and that per-entry
- * machinery cost more than the file system calls. Headers are decoded by tar-stream's own
- * decoder (ustar, GNU long names, PAX, base-256 numbers), with the same framing rules as
- * tar-stream's extractor (which this replaces on the apply path).
+ * machinery cost more than the file system calls. Plain headers are decoded in place
+ * (header.ts); the rest by tar-stream's own decoder (ustar, GNU long names, PAX, base-256
+ * numbers), with the same framing rules as tar-stream's extractor (which this replaces on
+ * the apply path).
  */
 export class TarReader {
   readonly #sink: TarEntrySink;
@@ -105,25 +119,24 @@ export class TarReader {
   }
 
   #readHeader(chunk: Buffer, off: number): number {
-    let block: Buffer;
+    // A header whole in the chunk is decoded in place; one split across chunks is put together first.
     if (this.#headLen === 0 && chunk.length - off >= BLOCK) {
-      block = chunk.subarray(off, off + BLOCK);
-      off += BLOCK;
-    } else {
-      const n = Math.min(BLOCK - this.#headLen, chunk.length - off);
-      chunk.copy(this.#head, this.#headLen, off, off + n);
-      this.#headLen += n;
-      off += n;
-      if (this.#headLen < BLOCK) return off;
-      this.#headLen = 0;
-      block = this.#head;
+      this.#onHeader(chunk, off);
+      return off + BLOCK;
     }
-    this.#onHeader(block);
+    const n = Math.min(BLOCK - this.#headLen, chunk.length - off);
+    chunk.copy(this.#head, this.#headLen, off, off + n);
+    this.#headLen += n;
+    off += n;
+    if (this.#headLen < BLOCK) return off;
+    this.#headLen = 0;
+    this.#onHeader(this.#head, 0);
     return off;
   }
 
-  #onHeader(block: Buffer): void {
-    const h = headers!.decode(block, 'utf-8', false);
+  #onHeader(buf: Buffer, off: number): void {
+    const fast = decodeHeader(buf, off);
+    const h = fast === undefined ? slowDecode(buf, off) : fast;
     if (!h) return; // a zero block (end of archive)
     const size = h.size ?? 0;
     if (LONG_HEADERS.has(h.type ?? '')) {
