@@ -15,6 +15,7 @@ import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { lgetxattr } from '@berth/libcontainer';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { gunzipWorkerRunning, setGunzipWorkerIdleTimeout } from '../src/compress/gunzip-worker.js';
 import { applyLayer, type GraphDriverError, isGraphDriverError, type TarEntry } from '../src/index.js';
 import { packTar, removeScratch, scratchDir, snapshot, streamOf, writeTar } from './helpers.js';
 
@@ -140,6 +141,22 @@ describe.skipIf(process.getuid?.() !== 0)('applyLayer', () => {
     const badGzip = await applyLayer(streamOf(gz), join(dir, 'bad')).catch((e) => e);
     expect(isGraphDriverError(badGzip, 'ERR_LAYER_INVALID'), String(badGzip)).toBe(true);
     expect(existsSync(join(dir, 'bad'))).toBe(false);
+  });
+
+  it('lets the gzip worker go after an idle spell and starts it again for the next layer', async () => {
+    setGunzipWorkerIdleTimeout(150);
+    try {
+      const gz = gzipSync(await packTar([{ header: { name: 'a.txt' }, body: 'hello' }]));
+      await applyLayer(streamOf(gz), join(dir, 'one'));
+      expect(gunzipWorkerRunning()).toBe(true);
+      await new Promise((r) => setTimeout(r, 400));
+      expect(gunzipWorkerRunning()).toBe(false);
+      await applyLayer(streamOf(gz), join(dir, 'two'));
+      expect(readFileSync(join(dir, 'two', 'a.txt'), 'utf8')).toBe('hello');
+      expect(gunzipWorkerRunning()).toBe(true);
+    } finally {
+      setGunzipWorkerIdleTimeout(10_000);
+    }
   });
 
   it('applies the same tree however the stream is chunked (headers and data split anywhere)', async () => {

@@ -75,10 +75,37 @@ let nextId = 1;
 const sessions = new Map<number, Session>();
 
 /**
- * The shared worker, started on first use and kept (unreferenced while idle: it never keeps
- * the process alive on its own). One worker serves every layer being applied.
+ * An idle worker is a whole V8 isolate (~8 MB resident): a long-lived process that applies
+ * layers in bursts (a daemon) lets it go after this long without a layer, and starts it again
+ * on the next one.
+ */
+let idleTimeoutMs = 10_000;
+let idleTimer: NodeJS.Timeout | undefined;
+
+/** For tests: how long the worker outlives its last layer, and whether it is running. */
+export function setGunzipWorkerIdleTimeout(ms: number): void {
+  idleTimeoutMs = ms;
+}
+export function gunzipWorkerRunning(): boolean {
+  return worker !== undefined;
+}
+
+function stopWhenIdle(w: Worker): void {
+  clearTimeout(idleTimer);
+  idleTimer = setTimeout(() => {
+    if (worker !== w || sessions.size > 0) return;
+    worker = undefined;
+    void w.terminate();
+  }, idleTimeoutMs);
+  idleTimer.unref();
+}
+
+/**
+ * The shared worker, started on first use and kept while layers come (unreferenced while idle:
+ * it never keeps the process alive on its own). One worker serves every layer being applied.
  */
 function sharedWorker(): Worker {
+  clearTimeout(idleTimer);
   if (worker) return worker;
   // No inherited execArgv: `--input-type=module` would make the CommonJS source above ESM.
   const w = new Worker(WORKER_SOURCE, { eval: true, execArgv: [] });
@@ -131,7 +158,10 @@ export function workerGunzip(hash?: string): {
   };
   const end = (err?: Error) => {
     if (!sessions.delete(id)) return;
-    if (sessions.size === 0) w.unref();
+    if (sessions.size === 0) {
+      w.unref();
+      stopWhenIdle(w);
+    }
     if (err) {
       w.postMessage({ id, type: 'close' });
       settle?.reject(err);
