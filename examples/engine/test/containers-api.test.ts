@@ -1,29 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestDaemon } from './harness/berthd.js';
 import { containerCgroup, containerLeftovers } from './harness/leftovers.js';
+import { apiRequest } from './harness/registry-images.js';
 
-function raw(socketPath: string, method: string, path: string, body?: string) {
-  return new Promise<{ status: number; body: string }>((resolve, reject) => {
-    const req = request(
-      { socketPath, method, path, headers: body ? { 'Content-Type': 'application/json' } : {} },
-      (res) => {
-        let text = '';
-        res.on('data', (d) => {
-          text += d;
-        });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
+const raw = (socketPath: string, method: string, path: string, body?: string) =>
+  apiRequest(socketPath, method, path, body ? { body, headers: { 'Content-Type': 'application/json' } } : {});
 
 /** Output of a finished container through dockerode's demuxed logs. */
 async function logsOf(container: Docker.Container): Promise<string> {

@@ -1,10 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestDaemon } from './harness/berthd.js';
+import { apiRequest } from './harness/registry-images.js';
 
 /** A tar made by Python's tarfile, which writes any entry name or link as given (GNU tar would clean them). */
 function hostileTar(entries: Array<{ name: string; symlink?: string; data?: string }>): Buffer {
@@ -27,23 +27,9 @@ sys.stdout.buffer.write(out.getvalue())
   return execFileSync('python3', ['-c', script, JSON.stringify(entries)]);
 }
 
-/** A raw request to the daemon's socket (the CLI never sends hostile archives). */
-function put(socket: string, path: string, body: Buffer): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      { socketPath: socket, method: 'PUT', path, headers: { 'Content-Type': 'application/x-tar' } },
-      (res) => {
-        let text = '';
-        res.on('data', (d) => {
-          text += d;
-        });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
+/** A raw upload to the daemon's socket (the CLI never sends hostile archives). */
+const put = (socket: string, path: string, body: Buffer) =>
+  apiRequest(socket, 'PUT', path, { body, headers: { 'Content-Type': 'application/x-tar' } });
 
 describe('container filesystem: docker cp, export, commit', () => {
   let daemon: TestDaemon;
