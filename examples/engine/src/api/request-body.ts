@@ -71,3 +71,11 @@ export function queryFilters(query: URLSearchParams): Map<string, string[]> {
   }
   return filters;
 }
+
+/** A boolean filter value as dockerd takes it: `true`/`1` or `false`/`0`; anything else is a 400. */
+export function filterBool(key: string, value: string): boolean {
+  const lower = value.toLowerCase();
+  if (lower === 'true' || lower === '1') return true;
+  if (lower === 'false' || lower === '0') return false;
+  throw badRequest(`invalid filter '${key}=${value}'`);
+}

@@ -1,4 +1,5 @@
 import { badRequest } from '../api/api-error.js';
+import { filterBool } from '../api/request-body.js';
 import type { NetworkRow } from './network-store.js';
 
 /** Docker's filter match: the exact value, or the value as a regular expression (`name=^web`). */
@@ -17,13 +18,6 @@ function labelMatches(labels: Record<string, string>, term: string): boolean {
   return labels[term.slice(0, i)] === term.slice(i + 1);
 }
 
-function parseBool(key: string, v: string): boolean {
-  const lower = v.toLowerCase();
-  if (lower === 'true' || lower === '1') return true;
-  if (lower === 'false' || lower === '0') return false;
-  throw badRequest(`invalid filter '${key}=${v}'`);
-}
-
 const KNOWN = new Set(['name', 'id', 'driver', 'label', 'type', 'dangling', 'scope']);
 
 /**
@@ -39,7 +33,7 @@ export function networkFilter(
   for (const t of filters.get('type') ?? []) {
     if (t !== 'custom' && t !== 'builtin') throw badRequest(`invalid filter: 'type'='${t}'`);
   }
-  const dangling = (filters.get('dangling') ?? []).map((v) => parseBool('dangling', v));
+  const dangling = (filters.get('dangling') ?? []).map((v) => filterBool('dangling', v));
   const any = (key: string, test: (v: string) => boolean) => {
     const values = filters.get(key) ?? [];
     return values.length === 0 || values.some(test);

@@ -1,13 +1,7 @@
 import { badRequest } from '../api/api-error.js';
+import { filterBool } from '../api/request-body.js';
 import { labelMatches } from '../images/image-filters.js';
 import type { VolumeRecord } from './volume-service.js';
-
-function parseBool(key: string, value: string): boolean {
-  const lower = value.toLowerCase();
-  if (lower === 'true' || lower === '1') return true;
-  if (lower === 'false' || lower === '0') return false;
-  throw badRequest(`invalid filter '${key}=${value}'`);
-}
 
 /** `GET /volumes` filters: name (substring), driver, label (`k`, `k=v`), dangling (not used by a container). */
 export function volumeListFilter(
@@ -17,7 +11,7 @@ export function volumeListFilter(
   for (const key of filters.keys()) {
     if (!['name', 'driver', 'label', 'dangling'].includes(key)) throw badRequest(`invalid filter '${key}'`);
   }
-  const dangling = (filters.get('dangling') ?? []).map((d) => parseBool('dangling', d));
+  const dangling = (filters.get('dangling') ?? []).map((d) => filterBool('dangling', d));
   const any = (key: string, test: (value: string) => boolean) => {
     const values = filters.get(key) ?? [];
     return values.length === 0 || values.some(test);
@@ -40,7 +34,7 @@ export function volumePruneFilter(
   for (const key of filters.keys()) {
     if (!['label', 'label!', 'all'].includes(key)) throw badRequest(`invalid filter '${key}'`);
   }
-  const all = !apiAtLeast142 || (filters.get('all') ?? []).some((a) => parseBool('all', a));
+  const all = !apiAtLeast142 || (filters.get('all') ?? []).some((a) => filterBool('all', a));
   return (v) =>
     (all || v.anonymous) &&
     (filters.get('label') ?? []).every((l) => labelMatches(l, v.labels)) &&

@@ -190,7 +190,7 @@ export class VolumeService {
   }
 
   listFiltered(filters: Map<string, string[]>): VolumeRecord[] {
-    const used = this.#usedNames();
+    const used = this.#refCounts();
     return this.list().filter(volumeListFilter(filters, (v) => used.has(v.name)));
   }
 
@@ -198,7 +198,7 @@ export class VolumeService {
     filters: Map<string, string[]>,
     apiAtLeast142: boolean,
   ): Promise<{ VolumesDeleted: string[]; SpaceReclaimed: number }> {
-    const used = this.#usedNames();
+    const used = this.#refCounts();
     const doomed = this.list().filter(
       (v) => !used.has(v.name) && volumePruneFilter(filters, apiAtLeast142)(v),
     );
@@ -214,11 +214,7 @@ export class VolumeService {
 
   /** Size and reference count of each volume, for `/system/df`. */
   async usage(): Promise<{ volume: VolumeRecord; size: number; refCount: number }[]> {
-    const counts = new Map<string, number>();
-    for (const r of this.daemon.containers.store.list()) {
-      for (const n of new Set(volumeNamesOf(r.hostConfig, this.anonymousOf(r.id))))
-        counts.set(n, (counts.get(n) ?? 0) + 1);
-    }
+    const counts = this.#refCounts();
     const out = [];
     for (const volume of this.list()) {
       out.push({
@@ -245,11 +241,14 @@ export class VolumeService {
     }
   }
 
-  #usedNames(): Set<string> {
-    const used = new Set<string>();
-    for (const r of this.daemon.containers.store.list())
-      for (const n of volumeNamesOf(r.hostConfig, this.anonymousOf(r.id))) used.add(n);
-    return used;
+  /** How many containers (running or not) mount each volume. */
+  #refCounts(): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const r of this.daemon.containers.store.list()) {
+      for (const n of new Set(volumeNamesOf(r.hostConfig, this.anonymousOf(r.id))))
+        counts.set(n, (counts.get(n) ?? 0) + 1);
+    }
+    return counts;
   }
 
   /** The Volume object of the Engine API. */
