@@ -233,4 +233,26 @@ describe('container filesystem: docker cp, export, commit', () => {
     await docker(['rm', '-f', 'berth-test-fs-running', 'berth-test-fs-created', 'berth-test-fs-src']);
     await docker(['rmi', 'berth-test-fs-img:v1', 'berth-test-fs-img:changed', 'berth-test-fs-img:live']);
   });
+
+  it('reports what a container wrote as its size (ps -s, inspect --size, system df)', async () => {
+    const name = 'berth-test-fs-size';
+    await docker(['run', '--name', name, 'busybox', 'sh', '-c', 'head -c 100000 /dev/zero > /big']);
+    const imageSize = Number((await docker(['image', 'inspect', '-f', '{{.Size}}', 'busybox'])).stdout);
+    const inspected = await docker(['inspect', '--size', '-f', '{{.SizeRw}} {{.SizeRootFs}}', name]);
+    expect(inspected.stdout.trim()).toBe(`100000 ${imageSize + 100000}`);
+    const ps = await docker(['ps', '-a', '-s', '--filter', `name=${name}`, '--format', '{{.Size}}']);
+    expect(ps.stdout).toMatch(/^100kB \(virtual /);
+    type Row = { Names: string[]; SizeRw: number };
+    const sizeIn = (rows: Row[] | undefined) => rows?.find((c) => c.Names.includes(`/${name}`))?.SizeRw;
+    const legacy = JSON.parse((await apiRequest(daemon.socket, 'GET', '/v1.41/system/df')).body);
+    expect(sizeIn(legacy.Containers)).toBe(100000);
+    const usage = (await daemon.docker.df()) as { ContainerUsage: { TotalSize: number; Items: Row[] } };
+    expect(sizeIn(usage.ContainerUsage.Items)).toBe(100000);
+    expect(usage.ContainerUsage.TotalSize).toBeGreaterThanOrEqual(100000);
+    // A container that has not run has written nothing.
+    await docker(['create', '--name', `${name}-new`, 'busybox']);
+    const fresh = await docker(['inspect', '--size', '-f', '{{.SizeRw}}', `${name}-new`]);
+    expect(fresh.stdout.trim()).toBe('0');
+    await docker(['rm', name, `${name}-new`]);
+  });
 });

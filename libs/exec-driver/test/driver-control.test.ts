@@ -107,8 +107,8 @@ describe.skipIf(process.getuid?.() !== 0)('driver control', () => {
     await s.driver.pause(id);
     expect(await s.driver.stop(id, { timeout: 1 })).toMatchObject({ signal: 'SIGKILL' });
     await s.driver.delete(id);
-    expect(existsSync(`/sys/fs/cgroup/freezer/berth/${id}`)).toBe(false);
-    expect(existsSync(`/sys/fs/cgroup/memory/berth/${id}`)).toBe(false);
+    expect(existsSync(`/sys/fs/cgroup/freezer/${s.cgroupParent}/${id}`)).toBe(false);
+    expect(existsSync(`/sys/fs/cgroup/memory/${s.cgroupParent}/${id}`)).toBe(false);
   });
 
   it('exec runs in the container with its own stdio and exit code', async () => {

@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { openCgroup } from '@berth/libcontainer';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ExecDriverError } from '../src/index.js';
 import { runToEnd, type Sandbox, sandbox } from './helpers.js';
@@ -109,7 +110,7 @@ describe.skipIf(process.getuid?.() !== 0)('driver lifecycle', () => {
       expect(err).toMatchObject({ code: 'ERR_SPEC_INVALID', field });
       expect(existsSync(`${s.driver.root}/${id}`)).toBe(false);
       expect(existsSync(`${s.driver.root}/.driver/${id}`)).toBe(false);
-      expect(existsSync(`/sys/fs/cgroup/memory/berth/${id}`)).toBe(false);
+      expect(existsSync(`/sys/fs/cgroup/memory/${s.cgroupParent}/${id}`)).toBe(false);
     }
     // A spec the kernel refuses: fails in the monitor, and still nothing is left.
     const id = s.id('badmount');
@@ -120,8 +121,8 @@ describe.skipIf(process.getuid?.() !== 0)('driver lifecycle', () => {
     const err = await s.driver.create({ id, bundle: s.bundle, spec }).catch((e) => e);
     expect(err).toBeInstanceOf(ExecDriverError);
     expect(existsSync(`${s.driver.root}/${id}`)).toBe(false);
-    expect(existsSync(`/sys/fs/cgroup/memory/berth/${id}`)).toBe(false);
-    expect(existsSync(`/sys/fs/cgroup/pids/berth/${id}`)).toBe(false);
+    expect(existsSync(`/sys/fs/cgroup/memory/${s.cgroupParent}/${id}`)).toBe(false);
+    expect(existsSync(`/sys/fs/cgroup/pids/${s.cgroupParent}/${id}`)).toBe(false);
   });
   it('lets exactly one of two concurrent creates with one id win, and keeps the winner intact', async () => {
     const s = await box();
@@ -136,5 +137,19 @@ describe.skipIf(process.getuid?.() !== 0)('driver lifecycle', () => {
     expect(lost.reason).toMatchObject({ code: 'ERR_CONTAINER_EXISTS' });
     expect((await s.driver.state(id)).status).toBe('created');
     await s.driver.delete(id, { force: true });
+  });
+  it('keeps its cgroup parent between containers and removes it on request once none is left', async () => {
+    const s = await box();
+    const parentDirs = openCgroup(`/${s.cgroupParent}`).directories;
+    const { id } = await runToEnd(s, 'first', await s.spec(['true']));
+    await s.driver.delete(id);
+    expect(parentDirs.every((d) => existsSync(d))).toBe(true);
+    const busy = s.id('busy');
+    await s.driver.create({ id: busy, bundle: s.bundle, spec: await s.spec(['sleep', '30']) });
+    await s.driver.removeCgroupParent();
+    expect(parentDirs.every((d) => existsSync(d))).toBe(true);
+    await s.driver.delete(busy, { force: true });
+    await s.driver.removeCgroupParent();
+    expect(parentDirs.some((d) => existsSync(d))).toBe(false);
   });
 });

@@ -11,6 +11,8 @@ export interface Sandbox {
   bundle: string;
   rootfs: string;
   driver: ExecDriver;
+  /** The driver's own cgroup parent, e.g. `berth-test-x1y2z3`. */
+  cgroupParent: string;
   ids: string[];
   /** A unique container ID, removed by cleanup(). */
   id(name: string): string;
@@ -37,6 +39,7 @@ export async function sandbox(): Promise<Sandbox> {
     bundle,
     rootfs,
     driver,
+    cgroupParent,
     ids,
     id(name) {
       const id = `berth-test-${name}-${process.pid}-${n++}`;

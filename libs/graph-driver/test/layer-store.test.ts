@@ -77,10 +77,13 @@ for (const driver of ['overlay', 'vfs'] as const) {
         diffId: l.diffId,
       });
       await store.createRw('ctr1', base.chainId);
+      expect(await store.sizeRw('ctr1')).toBe(0);
       const rootfs = await store.mountRw('ctr1');
       writeFileSync(join(rootfs, 'etc/motd'), 'committed\n');
       await store.unmountRw('ctr1');
       expect(await store.changesRw('ctr1')).toContainEqual({ path: '/etc/motd', kind: 'added' });
+      // What the container wrote, not its image: Docker's SizeRw.
+      expect(await store.sizeRw('ctr1')).toBe('committed\n'.length);
       const { layer, blob } = await store.commit('ctr1');
       const bytes = readFileSync(blob.path);
       expect(blob.digest).toBe(`sha256:${createHash('sha256').update(bytes).digest('hex')}`);

@@ -11,7 +11,7 @@ let addon: Record<string, unknown> | undefined;
  */
 export function nativeAddon<T>(): T {
   if (!addon) {
-    const path = join(nativeBuildDir, 'berth_libcontainer.node');
+    const path = join(nativeBuildDir(), 'berth_libcontainer.node');
     try {
       addon = createRequire(import.meta.url)(path) as Record<string, unknown>;
     } catch (err) {
@@ -28,7 +28,7 @@ export function nativeAddon<T>(): T {
 
 /** Path of the monitor executable, checked to be there and executable. */
 export function monitorPath(): string {
-  const path = join(nativeBuildDir, 'berth-monitor');
+  const path = join(nativeBuildDir(), 'berth-monitor');
   accessSync(path, constants.X_OK);
   return path;
 }

@@ -65,7 +65,7 @@ describe('the runtime binary cannot be overwritten from a container (CVE-2019-57
   it('runs the monitor and the container init from a sealed memfd copy', async () => {
     const b = await makeBundle();
     bundles.push(b);
-    const onDisk = join(nativeBuildDir, 'berth-monitor');
+    const onDisk = join(nativeBuildDir(), 'berth-monitor');
     const before = createHash('sha256').update(readFileSync(onDisk)).digest('hex');
     const c = await createContainer({
       id: 'berth-test-sealed',

@@ -2,6 +2,7 @@ import { commandOf } from './container-config.js';
 import { mountPoints } from './container-mounts.js';
 import type { ContainerRecord, ContainerState } from './container-record.js';
 import type { ContainerService } from './container-service.js';
+import type { ContainerSize } from './container-size.js';
 
 /** State as Docker shows it (the engine's private flags left out). */
 export function publicState(state: ContainerState) {
@@ -40,7 +41,7 @@ function networkSettingsOf(service: ContainerService, record: ContainerRecord): 
 }
 
 /** `GET /containers/{id}/json`: Docker's ContainerInspect shape. */
-export function inspectContainer(service: ContainerService, record: ContainerRecord, size: boolean) {
+export function inspectContainer(service: ContainerService, record: ContainerRecord, size?: ContainerSize) {
   const { path, args } = commandOf(record.config);
   const files = service.networkFilesOf(record.id);
   const rw = service.daemon.layers.getRw(record.id);
@@ -69,7 +70,7 @@ export function inspectContainer(service: ContainerService, record: ContainerRec
       Name: service.daemon.config.storageDriver === 'overlay' ? 'overlay2' : 'vfs',
       Data: rw ? { ID: rw.cacheId } : null,
     },
-    ...(size ? { SizeRw: 0, SizeRootFs: service.daemon.images.get(record.imageId)?.size ?? 0 } : {}),
+    ...size,
     Mounts: mountPoints(record.hostConfig, service.volumeMountsOf(record.id)),
     Config: record.config,
     NetworkSettings: networkSettingsOf(service, record),
@@ -143,7 +144,7 @@ function listPorts(
 }
 
 /** One row of `GET /containers/json`. */
-export function summarizeContainer(service: ContainerService, record: ContainerRecord, size: boolean) {
+export function summarizeContainer(service: ContainerService, record: ContainerRecord, size?: ContainerSize) {
   const settings = networkSettingsOf(service, record);
   const command = [...(record.config.Entrypoint ?? []), ...(record.config.Cmd ?? [])].join(' ');
   return {
@@ -154,7 +155,7 @@ export function summarizeContainer(service: ContainerService, record: ContainerR
     Command: command,
     Created: Math.floor(Date.parse(record.created) / 1000),
     Ports: listPorts(settings.Ports),
-    ...(size ? { SizeRw: 0, SizeRootFs: service.daemon.images.get(record.imageId)?.size ?? 0 } : {}),
+    ...size,
     Labels: record.config.Labels,
     State: record.state.Status,
     Status: humanStatus(record),

@@ -107,6 +107,8 @@ export class Daemon {
   async close(): Promise<void> {
     this.shutdown.abort();
     await this.containers.close();
+    // Its cgroup parent goes too when no container is left running in it.
+    await this.exec.removeCgroupParent().catch(() => undefined);
     await this.network.close();
     await this.layers.close();
     this.db.close();

@@ -1,4 +1,5 @@
 import { compareVersions } from '../api/api-version.js';
+import { containerSize } from '../containers/container-size.js';
 import type { Daemon } from '../daemon/daemon.js';
 import { imageSummary } from './image-inspect.js';
 
@@ -13,7 +14,7 @@ interface ContainerRow {
 }
 
 /** A container as `/system/df` lists it (the ContainerSummary shape), from its record. */
-function containerSummary(row: ContainerRow): Record<string, unknown> {
+function containerSummary(row: ContainerRow): { State: string } & Record<string, unknown> {
   const config = safeJson(row.config) as {
     Cmd?: string[];
     Entrypoint?: string[];
@@ -28,8 +29,6 @@ function containerSummary(row: ContainerRow): Record<string, unknown> {
     Command: [...(config.Entrypoint ?? []), ...(config.Cmd ?? [])].join(' '),
     Created: Math.floor(Date.parse(row.created) / 1000) || 0,
     Ports: [],
-    SizeRw: 0,
-    SizeRootFs: 0,
     Labels: config.Labels ?? {},
     State: state.Status ?? 'created',
     Status: state.Status ?? 'created',
@@ -68,7 +67,13 @@ export async function diskUsage(daemon: Daemon, version: string): Promise<Record
       .reduce((sum, l) => sum + l.size, 0);
     summaries.push({ ...summary, Containers: useCount.get(image.id) ?? 0, SharedSize: shared });
   }
-  const containers = rows.map(containerSummary);
+  const containers = await Promise.all(
+    rows.map(async (row) => {
+      const record = daemon.containers.store.get(row.id);
+      const size = record ? await containerSize(daemon, record) : { SizeRw: 0, SizeRootFs: 0 };
+      return { ...containerSummary(row), ...size };
+    }),
+  );
   const layersSize = daemon.layers.list().reduce((sum, l) => sum + l.size, 0);
   const volumeUsage = await daemon.volumes.usage();
   const volumes = volumeUsage.map((u) => daemon.volumes.toApi(u.volume, u));
@@ -89,13 +94,16 @@ export async function diskUsage(daemon: Daemon, version: string): Promise<Record
       TotalCount: images.length,
       Reclaimable: unused.reduce((sum, i) => sum + i.size, 0),
       TotalSize: layersSize,
+      Items: summaries,
     };
     const running = containers.filter((c) => c.State === 'running').length;
+    const sizeOf = (list: typeof containers) => list.reduce((sum, c) => sum + c.SizeRw, 0);
     out.ContainerUsage = {
       ActiveCount: running,
       TotalCount: containers.length,
-      Reclaimable: 0,
-      TotalSize: 0,
+      Reclaimable: sizeOf(containers.filter((c) => c.State !== 'running')),
+      TotalSize: sizeOf(containers),
+      Items: containers,
     };
     const unusedVolumes = volumeUsage.filter((u) => u.refCount === 0);
     out.VolumeUsage = {

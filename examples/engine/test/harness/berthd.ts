@@ -167,6 +167,7 @@ export class TestDaemon {
     for (const c of await exec.list().catch(() => [])) {
       await exec.delete(c.id, { force: true }).catch(() => undefined);
     }
+    await exec.removeCgroupParent().catch(() => undefined);
     const network = await NetworkDriver.open({
       root: join(this.dataRoot, 'network'),
       runRoot: join(this.execRoot, 'network'),

@@ -1,4 +1,4 @@
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import {
@@ -122,15 +122,18 @@ export class ExecDriver {
     return openCgroup(path, { layout: this.layout });
   }
 
-  /** The driver's own parent (e.g. `berth`) goes with its last container; a busy one stays. */
-  private async removeEmptyCgroupParent(path: string): Promise<void> {
-    const parent = path.split('/').slice(0, -1).join('/');
-    if (parent.replace(/^\/+/, '') !== this.cgroupParent.replace(/^\/+|\/+$/g, '')) return;
-    const manager = this.cgroup(parent);
-    const hasChildren = manager.directories.some((dir) =>
-      readdirSync(dir, { withFileTypes: true }).some((e) => e.isDirectory()),
+  /**
+   * Removes the driver's cgroup parent (e.g. `berth`) if no container is left in it. Like
+   * Docker's `/docker`, the parent otherwise stays between containers: making and removing it
+   * for each one costs a short-lived container ~2 ms on cgroup v1 and races with a create
+   * beside it. Call it when shutting down.
+   */
+  async removeCgroupParent(): Promise<void> {
+    const manager = this.cgroup(`/${this.cgroupParent.replace(/^\/+|\/+$/g, '')}`);
+    const hasChildren = manager.directories.some(
+      (dir) => existsSync(dir) && readdirSync(dir, { withFileTypes: true }).some((e) => e.isDirectory()),
     );
-    if (hasChildren || manager.pids().length > 0) return; // other containers are still there
+    if (hasChildren || manager.pids().length > 0) return;
     await manager.remove().catch(() => undefined);
   }
 
@@ -503,7 +506,6 @@ export class ExecDriver {
       } catch (err) {
         throw wrapError(err, 'ERR_CGROUP');
       }
-      await this.removeEmptyCgroupParent(manager.path);
     };
     // A stopped container's state dir and its cgroup are independent: both go at once. A live
     // one is killed and waited for through its monitor before its cgroup goes.

@@ -418,6 +418,11 @@ export class LayerStore {
     return this.driver.changes(this.#mustRw(name).cacheId);
   }
 
+  /** Bytes the RW layer adds or changes over its parent (Docker's SizeRw). */
+  async sizeRw(name: string): Promise<number> {
+    return this.driver.diffSize(this.#mustRw(name).cacheId);
+  }
+
   /** Deletes a RW layer (ERR_LAYER_IN_USE while mounted) and then unused layers below. */
   async removeRw(name: string): Promise<Digest[]> {
     return this.#lock.run('meta', async () => {

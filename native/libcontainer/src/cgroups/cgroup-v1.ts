@@ -10,6 +10,7 @@ import {
   readCgroupFile,
   readOptional,
   removeCgroupDir,
+  removeIfEmpty,
   writeCgroupFile,
 } from './files.js';
 import { killHandles, openHandles, waitHandles } from './kill.js';
@@ -182,6 +183,7 @@ export class CgroupV1 implements CgroupManager {
   }
 
   async remove(options: RemoveOptions = {}): Promise<void> {
+    if (removeIfEmpty(this.directories)) return;
     const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     // Rounds, because a process that was outside the freezer cgroup could still fork.
     for (let round = 0; options.kill && round < 3; round++) {

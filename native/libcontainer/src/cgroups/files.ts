@@ -112,6 +112,25 @@ export function cgroupTree(dir: string): string[] {
   return [...below, dir];
 }
 
+/**
+ * rmdir of each directory, for a cgroup that is already empty (its container has exited): one
+ * syscall each instead of listing every hierarchy for processes. False at the first one that
+ * still has processes or cgroups below it; the caller's full removal takes over from there.
+ */
+export function removeIfEmpty(dirs: readonly string[]): boolean {
+  for (const dir of dirs) {
+    try {
+      rmdirSync(dir);
+    } catch (err) {
+      const code = (err as FsError).code;
+      if (code === 'ENOENT') continue;
+      if (code === 'EBUSY' || code === 'ENOTEMPTY') return false;
+      throw cgroupError(`cannot remove cgroup ${dir}`, dir, 'rmdir', err);
+    }
+  }
+  return true;
+}
+
 /** rmdir that treats "already gone" as success, so remove() is idempotent. */
 export function removeCgroupDir(dir: string): void {
   try {

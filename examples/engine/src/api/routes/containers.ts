@@ -7,6 +7,7 @@ import { attachContainer } from '../../containers/container-attach.js';
 import { exportContainer } from '../../containers/container-export.js';
 import { containerFilter } from '../../containers/container-filters.js';
 import { inspectContainer, summarizeContainer } from '../../containers/container-inspect.js';
+import { containerSize } from '../../containers/container-size.js';
 import { streamLogs } from '../../containers/container-logs.js';
 import { isRunning } from '../../containers/container-record.js';
 import type { WaitCondition } from '../../containers/container-service.js';
@@ -69,7 +70,11 @@ export function registerContainerRoutes(router: Router, daemon: Daemon): void {
       list = list.filter((r) => isRunning(r) || r.state.Status === 'restarting');
     list = list.filter(filter);
     if (limit !== undefined && limit > 0) list = list.slice(0, limit);
-    return list.map((r) => summarizeContainer(containers(), r, size));
+    return Promise.all(
+      list.map(async (r) =>
+        summarizeContainer(containers(), r, size ? await containerSize(daemon, r) : undefined),
+      ),
+    );
   });
 
   router.post('/containers/prune', (ctx) => {
@@ -94,9 +99,11 @@ export function registerContainerRoutes(router: Router, daemon: Daemon): void {
     );
   });
 
-  router.get('/containers/{id}/json', (ctx) =>
-    inspectContainer(containers(), containers().store.resolve(id(ctx)), queryBool(ctx.query, 'size')),
-  );
+  router.get('/containers/{id}/json', async (ctx) => {
+    const record = containers().store.resolve(id(ctx));
+    const size = queryBool(ctx.query, 'size') ? await containerSize(daemon, record) : undefined;
+    return inspectContainer(containers(), record, size);
+  });
 
   router.post('/containers/{id}/start', async (ctx) => {
     await containers().start(id(ctx));
