@@ -135,7 +135,7 @@ function keyValues(rest: string, instruction: string): Array<[string, string]> {
 }
 
 /** Env with each key set once: a new value replaces the old in place. */
-function withEnv(env: string[], pairs: Array<[string, string]>): string[] {
+export function withEnv(env: string[], pairs: Array<[string, string]>): string[] {
   const out = [...env];
   for (const [key, value] of pairs) {
     const at = out.findIndex((e) => e === key || e.startsWith(`${key}=`));

@@ -1,5 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
+import { arch } from 'node:os';
 import {
   type ContainerConfig,
   type Descriptor,
@@ -17,6 +18,15 @@ import { ensureRwLayer } from '../containers/container-rootfs.js';
 import type { Daemon } from '../daemon/daemon.js';
 import { applyChanges } from './commit-changes.js';
 import { parseImageReference } from './docker-errors.js';
+import type { ImageRecord } from './image-store.js';
+
+const GO_ARCH: Record<string, string> = {
+  x64: 'amd64',
+  arm64: 'arm64',
+  arm: 'arm',
+  ppc64: 'ppc64le',
+  s390x: 's390x',
+};
 
 /** The diff ID of an empty tar (two zero blocks): a commit that changed nothing adds no layer. */
 const EMPTY_LAYER_DIFF_ID = 'sha256:5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef';
@@ -89,78 +99,136 @@ async function commitLayer(daemon: Daemon, record: ContainerRecord, pause: boole
   }
 }
 
+/** A layer made by committing a container's rw layer (`daemon.layers.commit`). */
+export type CommittedBlob = Awaited<ReturnType<Daemon['layers']['commit']>>['blob'];
+
+export interface NewImage {
+  /** The image it is made from; undefined for one made from nothing (`FROM scratch`). */
+  base: ImageRecord | undefined;
+  /** The new top layer's blob, if any (an empty diff adds none). */
+  blob?: CommittedBlob;
+  /** The image config's `config`. */
+  runConfig: ContainerConfig;
+  /** The history entry this image adds (created is set here); none for an empty `scratch` image. */
+  history?: Omit<HistoryEntry, 'created' | 'empty_layer'>;
+  container?: string;
+  author?: string;
+  comment?: string;
+  tags?: string[];
+}
+
+/**
+ * Writes an image made of `base`'s layers plus an optional new one, under `runConfig`, with the
+ * base's history plus one entry, into the content store, and imports it into the image store
+ * (one layer-store reference per layer, visible in one transaction). Returns its ID.
+ */
+export async function storeImage(daemon: Daemon, image: NewImage): Promise<string> {
+  const { base, blob } = image;
+  const baseConfig = base ? await daemon.images.config(base.id) : undefined;
+  const baseManifest = base ? await daemon.images.manifest(base) : undefined;
+  const types = base
+    ? mediaTypesLike(baseManifest)
+    : {
+        manifest: MediaType.DockerManifest,
+        config: MediaType.DockerConfig,
+        layer: MediaType.DockerLayerGzip,
+      };
+  const empty = !blob || blob.diffId === EMPTY_LAYER_DIFF_ID;
+  const layers: Descriptor[] = [...(baseManifest?.layers ?? [])];
+  if (blob && !empty) {
+    await daemon.content.writeBlob(createReadStream(blob.path), { digest: blob.digest, size: blob.size });
+    layers.push({ mediaType: types.layer, digest: blob.digest, size: blob.size });
+  }
+  const created = new Date().toISOString();
+  const config: ImageConfig = {
+    architecture: baseConfig?.architecture || GO_ARCH[arch()] || arch(),
+    os: baseConfig?.os ?? 'linux',
+    ...(baseConfig?.variant ? { variant: baseConfig.variant } : {}),
+    ...(baseConfig?.['os.version'] ? { 'os.version': baseConfig['os.version'] } : {}),
+    created,
+    ...(image.author ? { author: image.author } : {}),
+    ...(image.comment ? { comment: image.comment } : {}),
+    ...(image.container ? { container: image.container } : {}),
+    config: image.runConfig,
+    rootfs: {
+      type: 'layers',
+      diff_ids: [...(baseConfig?.rootfs.diff_ids ?? []), ...(blob && !empty ? [blob.diffId] : [])],
+    },
+    history: [
+      ...(baseConfig ? baseHistory(baseConfig) : []),
+      ...(image.history ? [{ created, ...image.history, ...(empty ? { empty_layer: true } : {}) }] : []),
+    ],
+  };
+  const configBytes = Buffer.from(JSON.stringify(config));
+  const configDesc = { mediaType: types.config, ...(await daemon.content.writeBlob(configBytes)) };
+  const manifest: ImageManifest = {
+    schemaVersion: 2,
+    mediaType: types.manifest,
+    config: { mediaType: configDesc.mediaType, digest: configDesc.digest, size: configDesc.size },
+    layers,
+  };
+  const manifestBytes = Buffer.from(JSON.stringify(manifest));
+  const written = await daemon.content.writeBlob(manifestBytes);
+  const stored = await daemon.images.importImage({
+    from: daemon.content,
+    manifestDescriptor: { mediaType: types.manifest, digest: written.digest, size: written.size },
+    manifest,
+    configBytes,
+    ...(image.tags?.length ? { tags: image.tags } : {}),
+  });
+  // Docker's Parent: the local image this one was made from (no ImageStore call sets it).
+  if (base)
+    daemon.db.prepare('UPDATE images SET parent = ? WHERE id = ? AND parent IS NULL').run(base.id, stored.id);
+  return stored.id;
+}
+
+/**
+ * Commits the container's changes as one new layer over its image's, under `runConfig`, with one
+ * history entry (`storeImage`). `pause` freezes a running container while its layer is read.
+ */
+export async function commitContainerAs(
+  daemon: Daemon,
+  record: ContainerRecord,
+  image: Omit<NewImage, 'base' | 'blob'>,
+  pause = false,
+): Promise<string> {
+  const base = daemon.images.get(record.imageId);
+  if (!base) throw badRequest(`the image of container ${record.name} is gone: ${record.imageName}`);
+  const { layer, blob } = await commitLayer(daemon, record, pause);
+  try {
+    return await storeImage(daemon, { ...image, base, blob, container: record.id });
+  } finally {
+    // The import took its own references; the commit's goes (which removes an empty or unused layer).
+    await daemon.layers.release(layer.chainId).catch(() => undefined);
+    await rm(blob.path, { force: true });
+  }
+}
+
 /**
  * `docker commit`: the container's changes become one new layer over its image's layers, under a
  * config derived from the container's (with `--change`s) and the image's history plus one entry.
- * The layer blob, config and manifest go into the content store, then the image store imports the
- * image as it does a loaded one (one layer-store reference per layer, visible in one transaction).
  */
 export async function commitContainer(
   daemon: Daemon,
   record: ContainerRecord,
   options: CommitOptions,
 ): Promise<string> {
-  const base = daemon.images.get(record.imageId);
-  if (!base) throw badRequest(`the image of container ${record.name} is gone: ${record.imageName}`);
-  const baseConfig = await daemon.images.config(base.id);
-  const baseManifest = await daemon.images.manifest(base);
-  const types = mediaTypesLike(baseManifest);
-  const { layer, blob } = await commitLayer(daemon, record, options.pause);
-  try {
-    const empty = blob.diffId === EMPTY_LAYER_DIFF_ID;
-    const layers: Descriptor[] = [...(baseManifest?.layers ?? [])];
-    if (!empty) {
-      await daemon.content.writeBlob(createReadStream(blob.path), { digest: blob.digest, size: blob.size });
-      layers.push({ mediaType: types.layer, digest: blob.digest, size: blob.size });
-    }
-    const created = new Date().toISOString();
-    const config: ImageConfig = {
-      ...(baseConfig.architecture ? { architecture: baseConfig.architecture } : { architecture: 'amd64' }),
-      os: baseConfig.os,
-      ...(baseConfig.variant ? { variant: baseConfig.variant } : {}),
-      ...(baseConfig['os.version'] ? { 'os.version': baseConfig['os.version'] } : {}),
-      created,
+  return commitContainerAs(
+    daemon,
+    record,
+    {
+      runConfig: imageRunConfig(record, options),
+      history: {
+        created_by: (record.config.Cmd ?? []).join(' '),
+        ...(options.author ? { author: options.author } : {}),
+        ...(options.comment ? { comment: options.comment } : {}),
+      },
       ...(options.author ? { author: options.author } : {}),
       ...(options.comment ? { comment: options.comment } : {}),
-      container: record.id,
-      config: imageRunConfig(record, options),
-      rootfs: { type: 'layers', diff_ids: [...baseConfig.rootfs.diff_ids, ...(empty ? [] : [blob.diffId])] },
-      history: [
-        ...baseHistory(baseConfig),
-        {
-          created,
-          created_by: (record.config.Cmd ?? []).join(' '),
-          ...(options.author ? { author: options.author } : {}),
-          ...(options.comment ? { comment: options.comment } : {}),
-          ...(empty ? { empty_layer: true } : {}),
-        },
-      ],
-    };
-    const configBytes = Buffer.from(JSON.stringify(config));
-    const configDesc = { mediaType: types.config, ...(await daemon.content.writeBlob(configBytes)) };
-    const manifest: ImageManifest = {
-      schemaVersion: 2,
-      mediaType: types.manifest,
-      config: { mediaType: configDesc.mediaType, digest: configDesc.digest, size: configDesc.size },
-      layers,
-    };
-    const manifestBytes = Buffer.from(JSON.stringify(manifest));
-    const written = await daemon.content.writeBlob(manifestBytes);
-    const image = await daemon.images.importImage({
-      from: daemon.content,
-      manifestDescriptor: { mediaType: types.manifest, digest: written.digest, size: written.size },
-      manifest,
-      configBytes,
       ...(options.tag ? { tags: [options.tag] } : {}),
-    });
-    // Docker's Parent: the local image this one was made from (no ImageStore call sets it).
-    daemon.db.prepare('UPDATE images SET parent = ? WHERE id = ? AND parent IS NULL').run(base.id, image.id);
-    return image.id;
-  } finally {
-    // The import took its own references; the commit's goes (which removes an empty or unused layer).
-    await daemon.layers.release(layer.chainId).catch(() => undefined);
-    await rm(blob.path, { force: true });
-  }
+    },
+    options.pause,
+  );
 }
 
 const bodySchema = z.record(z.string(), z.unknown());
