@@ -86,6 +86,26 @@ describe('docker run through berthd', () => {
     expect(r.stdout).toMatch(/^\/dev\/pts\/\d+\r\ndone\r\n$/);
   });
 
+  it('passes host devices: --device with a path and access, --privileged gives them all', async () => {
+    const run = (args: string[], script: string) =>
+      daemon.cli(['run', '--rm', '--network', 'none', ...args, 'busybox', 'sh', '-c', script], {
+        allowFail: true,
+      });
+    // /dev/loop-control is outside Docker's default device rules: only the --device grants it.
+    const open = '(exec 3> /dev/berth-lc) 2>/dev/null && echo opened || echo refused';
+    expect((await run(['--device', '/dev/loop-control:/dev/berth-lc'], open)).stdout).toBe('opened\n');
+    expect((await run(['--device', '/dev/loop-control:/dev/berth-lc:r'], open)).stdout).toBe('refused\n');
+    const plain = (await run([], 'ls /dev')).stdout.split('\n');
+    expect(plain).not.toContain('loop-control');
+    expect((await run(['--privileged'], 'ls /dev')).stdout.split('\n')).toContain('loop-control');
+    const missing = await run(['--device', '/dev/berth-test-missing'], 'true');
+    expect(missing.code).not.toBe(0);
+    expect(missing.stderr).toContain('error gathering device information while adding custom device');
+    const badRule = await run(['--device-cgroup-rule', 'c 1:3 x'], 'true');
+    expect(badRule.code).not.toBe(0);
+    expect(containerLeftovers(daemon)).toEqual({ mounts: [], cgroups: [], runtime: [] });
+  });
+
   it('a command that does not exist: exit 127, Docker message, nothing left running or mounted', async () => {
     const r = await daemon.cli(
       ['run', '--name', 'berth-test-bad', '--network', 'none', 'busybox', '/nonexistent'],

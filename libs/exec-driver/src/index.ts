@@ -29,6 +29,7 @@ export {
   defaultMounts,
   STOP_SIGNAL_ANNOTATION,
 } from './image/defaults.js';
+export { allHostDevices, type HostDevice, hostDevices, parseDeviceCgroupRule } from './image/host-devices.js';
 export { computeCapabilities, type SpecOverrides, specFromImage } from './image/spec-from-image.js';
 export { parseGroup, parsePasswd, type ResolvedUser, resolveUser } from './image/user.js';
 export {

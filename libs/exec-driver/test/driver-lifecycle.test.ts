@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { openCgroup } from '@berth/libcontainer';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ExecDriverError } from '../src/index.js';
+import { allHostDevices, ExecDriverError, parseDeviceCgroupRule } from '../src/index.js';
 import { runToEnd, type Sandbox, sandbox } from './helpers.js';
 
 const boxes: Sandbox[] = [];
@@ -53,6 +53,36 @@ describe.skipIf(process.getuid?.() !== 0)('driver lifecycle', () => {
     );
     expect(r.status.exitCode).toBe(0);
     expect(r.stdout.trim()).toBe(`CapEff:\t${bounding}`);
+  });
+
+  it('passes host devices in: --device with its own path and access, every host device when privileged', async () => {
+    const s = await box();
+    // /dev/loop-control is outside Docker's default device rules, so its access is the --device's.
+    const openForWrite = async (permissions: string) => {
+      const devices = [{ hostPath: '/dev/loop-control', path: '/dev/berth-lc', permissions }];
+      const script = '(exec 3> /dev/berth-lc) 2>/dev/null && echo opened || echo refused; ls /dev';
+      const r = await runToEnd(s, 'dev', await s.spec(['sh', '-c', script], { devices }));
+      return r.stdout.trim().split('\n');
+    };
+    const [refused, ...listed] = await openForWrite('r');
+    expect(refused).toBe('refused');
+    expect(listed).toContain('berth-lc');
+    expect((await openForWrite('rw'))[0]).toBe('opened');
+    // A host device that is not among Docker's defaults shows up only when privileged.
+    const extra = allHostDevices().find(
+      (d) => d.path.split('/').length === 3 && !listed.includes(d.path.slice(5)),
+    );
+    expect(extra).toBeDefined();
+    const p = await runToEnd(s, 'privdev', await s.spec(['ls', '/dev'], { privileged: true }));
+    expect(p.stdout.split('\n')).toContain(extra!.path.slice(5));
+    // Bad input is refused before anything is made.
+    const missing = await s
+      .spec(['true'], { devices: [{ hostPath: '/dev/berth-test-missing' }] })
+      .catch((e) => e);
+    expect(missing).toMatchObject({ code: 'ERR_INVALID_ARGUMENT', field: 'devices[0].hostPath' });
+    const badRule = await s.spec(['true'], { deviceCgroupRules: ['x 1:3 r'] }).catch((e) => e);
+    expect(badRule).toMatchObject({ code: 'ERR_INVALID_ARGUMENT', field: 'deviceCgroupRules[0]' });
+    expect(parseDeviceCgroupRule('c 1:* rw')).toEqual({ allow: true, type: 'c', major: 1, access: 'rw' });
   });
 
   it('reports exit codes and signals', async () => {

@@ -1,7 +1,8 @@
 import { cpus } from 'node:os';
-import { computeCapabilities } from '@berth/exec-driver';
+import { computeCapabilities, hostDevices, parseDeviceCgroupRule } from '@berth/exec-driver';
 import type { ImageConfig } from '@berth/image-spec';
 import { badRequest } from '../api/api-error.js';
+import { deviceOverrides } from './container-devices.js';
 import type { ContainerConfig, EndpointsConfig, HostConfig, RestartPolicy } from './container-record.js';
 import type { CreateRequest } from './create-request.js';
 import { type HealthConfig, mergeHealthcheck } from './health-check.js';
@@ -49,6 +50,8 @@ export function hostConfigFrom(request: CreateRequest): HostConfig {
   if ((h.CpuShares ?? 0) < 0) throw badRequest('invalid CPU shares');
   try {
     computeCapabilities({ capAdd: h.CapAdd ?? [], capDrop: h.CapDrop ?? [] });
+    hostDevices(deviceOverrides(h.Devices));
+    for (const rule of h.DeviceCgroupRules ?? []) parseDeviceCgroupRule(rule);
   } catch (err) {
     throw badRequest((err as Error).message);
   }
@@ -75,6 +78,8 @@ export function hostConfigFrom(request: CreateRequest): HostConfig {
     ShmSize: h.ShmSize || DEFAULT_SHM_SIZE,
     ExtraHosts: h.ExtraHosts ?? null,
     GroupAdd: h.GroupAdd ?? null,
+    Devices: h.Devices ?? [],
+    DeviceCgroupRules: h.DeviceCgroupRules ?? null,
     Mounts: (h.Mounts as HostConfig['Mounts']) ?? null,
   } as HostConfig;
 }

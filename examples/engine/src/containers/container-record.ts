@@ -84,7 +84,16 @@ export interface HostConfig {
   ExtraHosts: string[] | null;
   GroupAdd?: string[] | null;
   Mounts?: HostMount[] | null;
+  Devices?: HostDeviceMapping[] | null;
+  DeviceCgroupRules?: string[] | null;
   [key: string]: unknown;
+}
+
+/** `HostConfig.Devices` entries (`--device /dev/x:/dev/y:rw`). */
+export interface HostDeviceMapping {
+  PathOnHost: string;
+  PathInContainer?: string;
+  CgroupPermissions?: string;
 }
 
 /** `HostConfig.Mounts` entries (`--mount`). */

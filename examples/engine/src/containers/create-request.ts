@@ -39,6 +39,18 @@ export const hostConfigSchema = z
     ShmSize: int,
     ExtraHosts: strings,
     GroupAdd: strings,
+    Devices: z
+      .array(
+        z
+          .object({
+            PathOnHost: z.string().min(1),
+            PathInContainer: z.string().optional(),
+            CgroupPermissions: z.string().optional(),
+          })
+          .loose(),
+      )
+      .nullish(),
+    DeviceCgroupRules: strings,
     Mounts: z
       .array(
         z

@@ -2,6 +2,7 @@ import type { Mount, Rlimit, Spec } from '@berth/exec-driver';
 import { specFromImage } from '@berth/exec-driver';
 import type { ImageConfig } from '@berth/image-spec';
 import type { ContainerNetworkAttachment } from '../networks/network-service.js';
+import { deviceOverrides } from './container-devices.js';
 import { runtimeMounts, type VolumeMounts } from './container-mounts.js';
 import type { ContainerRecord } from './container-record.js';
 
@@ -72,6 +73,8 @@ export async function buildRuntimeSpec(input: RuntimeSpecInput): Promise<Spec> {
       tty: c.Tty,
       readonlyRootfs: h.ReadonlyRootfs,
       privileged: h.Privileged,
+      devices: deviceOverrides(h.Devices),
+      ...(h.DeviceCgroupRules?.length ? { deviceCgroupRules: h.DeviceCgroupRules } : {}),
       capAdd: h.CapAdd ?? [],
       capDrop: h.CapDrop ?? [],
       ...(h.Memory > 0 ? { memory: h.Memory } : {}),

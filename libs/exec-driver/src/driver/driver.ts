@@ -257,17 +257,18 @@ export class ExecDriver {
     const r = withoutUnsetSections((spec.linux?.resources ?? {}) as LinuxResources);
     if (manager.version === 2) delete r.devices;
     else if (r.devices?.length) {
-      // As runc: after the spec's rules, the devices every container needs and those the spec creates.
+      // After the spec's rules, the devices every container needs and those the spec creates,
+      // unless the spec has its own rule for one (`--device …:r` stays read-only).
+      const specRules = r.devices;
+      const typeOf = (d: { type: string }) => (d.type === 'b' ? 'b' : 'c');
+      const ruled = (d: { type: string; major?: number; minor?: number }) =>
+        specRules.some((x) => x.allow && x.type === typeOf(d) && x.major === d.major && x.minor === d.minor);
       r.devices = [
-        ...r.devices,
+        ...specRules,
         ...defaultDeviceRules().filter((d) => d.allow),
-        ...(spec.linux?.devices ?? []).map((d) => ({
-          allow: true,
-          type: d.type === 'b' ? 'b' : 'c',
-          major: d.major,
-          minor: d.minor,
-          access: 'rwm',
-        })),
+        ...(spec.linux?.devices ?? [])
+          .filter((d) => !ruled(d))
+          .map((d) => ({ allow: true, type: typeOf(d), major: d.major, minor: d.minor, access: 'rwm' })),
       ];
     }
     return r;

@@ -7,7 +7,7 @@ import {
   dockerDefaultProfile,
   resolveSeccompProfile,
 } from '../seccomp/profile.js';
-import type { Mount, Namespace, Resources, Rlimit, Spec } from '../spec/types.js';
+import type { Device, Mount, Namespace, Resources, Rlimit, Spec } from '../spec/types.js';
 import { OCI_VERSION } from '../spec/types.js';
 import { boundingSet } from './bounding-set.js';
 import {
@@ -20,6 +20,7 @@ import {
   defaultMounts,
   STOP_SIGNAL_ANNOTATION,
 } from './defaults.js';
+import { allHostDevices, type HostDevice, hostDevices, parseDeviceCgroupRule } from './host-devices.js';
 import { resolveUser } from './user.js';
 
 /** What `docker run` options change; everything is optional but `rootfs`. */
@@ -43,7 +44,12 @@ export interface SpecOverrides {
   domainname?: string;
   tty?: boolean;
   readonlyRootfs?: boolean;
+  /** Every host device, all device access, no masked paths, seccomp or AppArmor: Docker's --privileged. */
   privileged?: boolean;
+  /** Host devices to pass in (Docker's --device). */
+  devices?: HostDevice[];
+  /** More device cgroup rules in Docker's syntax (`c 1:3 mr`): --device-cgroup-rule. */
+  deviceCgroupRules?: string[];
   /** Capabilities to add/drop (`NET_ADMIN` or `CAP_NET_ADMIN`; `ALL`). */
   capAdd?: string[];
   capDrop?: string[];
@@ -190,7 +196,17 @@ export async function specFromImage(image: ImageConfig | undefined, overrides: S
   else if (!overrides.hostNetwork) namespaces.push({ type: 'network' });
   namespaces.push({ type: 'cgroup' });
 
-  const resources: Resources = { devices: defaultDeviceRules(privileged) };
+  const passed = hostDevices(overrides.devices ?? []);
+  const resources: Resources = {
+    devices: [
+      ...defaultDeviceRules(privileged),
+      ...passed.rules,
+      ...(overrides.deviceCgroupRules ?? []).map((r, i) =>
+        parseDeviceCgroupRule(r, `deviceCgroupRules[${i}]`),
+      ),
+    ],
+  };
+  const devices = [...(privileged ? allHostDevices() : []), ...passed.devices];
   if (overrides.memory !== undefined) resources.memory = { limit: overrides.memory };
   if (overrides.memorySwap !== undefined)
     resources.memory = { ...resources.memory, swap: overrides.memorySwap };
@@ -231,6 +247,7 @@ export async function specFromImage(image: ImageConfig | undefined, overrides: S
       resources,
       ...(overrides.cgroupsPath ? { cgroupsPath: overrides.cgroupsPath } : {}),
       ...(overrides.sysctl ? { sysctl: overrides.sysctl } : {}),
+      ...(devices.length ? { devices: uniqueByPath(devices) } : {}),
       ...(privileged
         ? {}
         : { maskedPaths: [...DEFAULT_MASKED_PATHS], readonlyPaths: [...DEFAULT_READONLY_PATHS] }),
@@ -245,4 +262,9 @@ export async function specFromImage(image: ImageConfig | undefined, overrides: S
     spec.linux!.seccomp = resolveSeccompProfile(profile, { capabilities: caps, arch: overrides.arch });
   }
   return spec;
+}
+
+/** One node per container path: a --device given for a path --privileged also fills wins. */
+function uniqueByPath(devices: Device[]): Device[] {
+  return [...new Map(devices.map((d) => [d.path, d])).values()];
 }
