@@ -149,4 +149,75 @@ describe('images: docker save and docker load through berthd', () => {
     const loaded = await daemon.cli(['load', '-i', file('hello.tar')]);
     expect(loaded.stdout.trim()).toBe('Loaded image: hello:latest');
   });
+
+  it('imports a root filesystem tarball (export | import) with --change and -m, plain and gzipped', async () => {
+    await daemon.cli(['create', '--name', 'berth-test-imp-src', 'busybox', 'sh', '-c', 'echo x > /made']);
+    await daemon.cli(['start', '-a', 'berth-test-imp-src']);
+    await daemon.cli(['export', '-o', file('rootfs.tar'), 'berth-test-imp-src']);
+    writeFileSync(file('rootfs.tar.gz'), gzipSync(readFileSync(file('rootfs.tar'))));
+    for (const [tag, tarball] of [
+      ['plain', 'rootfs.tar'],
+      ['gzip', 'rootfs.tar.gz'],
+    ] as const) {
+      const change = 'CMD ["sh", "-c", "cat /made; echo $IMPORTED"]';
+      const imported = await daemon.cli([
+        'import',
+        '--change',
+        change,
+        '--change',
+        'ENV IMPORTED=yes',
+        '-m',
+        'from the test',
+        file(tarball),
+        `berth-test-imp:${tag}`,
+      ]);
+      const id = (
+        await daemon.cli(['image', 'inspect', '-f', '{{.Id}}', `berth-test-imp:${tag}`])
+      ).stdout.trim();
+      expect(imported.stdout.trim()).toBe(id);
+      const run = await daemon.cli(['run', '--rm', '--network', 'none', `berth-test-imp:${tag}`]);
+      expect(run.stdout).toBe('x\nyes\n');
+      const layers = await daemon.cli([
+        'image',
+        'inspect',
+        '-f',
+        '{{len .RootFS.Layers}}',
+        `berth-test-imp:${tag}`,
+      ]);
+      expect(layers.stdout.trim()).toBe('1');
+      const history = await daemon.cli(['history', '--format', '{{.Comment}}', `berth-test-imp:${tag}`]);
+      expect(history.stdout.trim()).toBe('from the test');
+    }
+    await daemon.cli(['rm', 'berth-test-imp-src']);
+    await daemon.cli(['rmi', 'berth-test-imp:plain', 'berth-test-imp:gzip']);
+  });
+
+  it('refuses a hostile or broken tarball to import and leaves nothing behind', async () => {
+    const before = await snapshot();
+    const hostile = execFileSync('python3', [
+      '-c',
+      `import io, sys, tarfile
+out = io.BytesIO()
+with tarfile.open(fileobj=out, mode='w') as t:
+    info = tarfile.TarInfo('../escape')
+    info.size = 2
+    t.addfile(info, io.BytesIO(b'x\\n'))
+sys.stdout.buffer.write(out.getvalue())`,
+    ]);
+    writeFileSync(file('hostile.tar'), hostile);
+    writeFileSync(file('garbage.tar'), 'this is not a tar archive at all, not even close to one');
+    for (const name of ['hostile.tar', 'garbage.tar']) {
+      const r = await daemon.cli(['import', file(name), `berth-test-imp-bad:${name.split('.')[0]}`], {
+        allowFail: true,
+      });
+      expect(r.code, name).not.toBe(0);
+      expect(await snapshot(), name).toEqual(before);
+    }
+    const url = await apiRequest(
+      daemon.socket,
+      'POST',
+      '/v1.41/images/create?fromSrc=http://127.0.0.1:9/x.tar',
+    );
+    expect(url.status).toBe(400);
+  });
 });

@@ -6,6 +6,7 @@ import { imagesToSave, loadImages, saveImages } from '../../images/image-archive
 import { handleCommit } from '../../images/image-commit.js';
 import { deleteImage } from '../../images/image-delete.js';
 import { imageFilter } from '../../images/image-filters.js';
+import { importRootfs } from '../../images/image-import.js';
 import { imageHistory, imageSummary, inspectImage } from '../../images/image-inspect.js';
 import { pruneImages } from '../../images/image-prune.js';
 import { pullImage } from '../../images/image-pull.js';
@@ -39,7 +40,7 @@ function platformOf(value: string | null): Platform | undefined {
 }
 
 async function pull(daemon: Daemon, ctx: RequestContext): Promise<void> {
-  if (ctx.query.get('fromSrc')) throw badRequest('importing a root filesystem (fromSrc) is not supported');
+  if (ctx.query.get('fromSrc')) return importFromRequest(daemon, ctx);
   const fromImage = ctx.query.get('fromImage');
   if (!fromImage) throw badRequest('fromImage is required');
   const tag = ctx.query.get('tag') ?? '';
@@ -59,6 +60,37 @@ async function pull(daemon: Daemon, ctx: RequestContext): Promise<void> {
         send: stream.send,
       }),
     );
+  } finally {
+    done();
+  }
+}
+
+/** `docker import`: `fromSrc=-` with the tarball as the body (a URL source is refused: no downloads). */
+async function importFromRequest(daemon: Daemon, ctx: RequestContext): Promise<void> {
+  const q = ctx.query;
+  const source = q.get('fromSrc') as string;
+  if (source !== '-') throw badRequest('importing from a URL is not supported: send the tarball as the body');
+  let tag: string | undefined;
+  const repo = q.get('repo');
+  if (repo) {
+    const ref = parseImageReference(repo);
+    if (ref.digest) throw badRequest('refusing to create a tag with a digest reference');
+    tag = parseImageReference(`${ref.name}:${q.get('tag') || ref.tag || 'latest'}`).toString();
+  }
+  const stream = new ProgressStream(ctx.res);
+  const { signal, done } = requestSignal(ctx.res, daemon);
+  try {
+    await stream.run(async () => {
+      const id = await importRootfs(daemon, ctx.req, {
+        source,
+        ...(tag ? { tag } : {}),
+        ...(q.get('message') ? { message: q.get('message') as string } : {}),
+        changes: q.getAll('changes').filter((c) => c !== ''),
+        signal,
+      });
+      daemon.events.emit('image', 'import', id, tag ? { name: tag } : {});
+      stream.send({ status: id });
+    });
   } finally {
     done();
   }
