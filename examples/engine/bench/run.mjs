@@ -10,6 +10,7 @@ import { DOCKER, podmanCommand, startBerthd, startDockerd, unmountBelow } from '
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 10);
 const MANY = Number(process.env.BENCH_MANY ?? 50);
+const IDLE_SETTLE_MS = Number(process.env.BENCH_IDLE_SETTLE_MS ?? 15_000);
 const dist = join(import.meta.dirname, '..', process.env.BERTH_ENGINE_DIST ?? 'dist');
 const berthCli = join(dist, 'berth.js');
 const dir = mkdtempSync(join(tmpdir(), 'berth-bench-engine-'));
@@ -77,8 +78,12 @@ try {
       }
     }
   }
-  const idle = { berthd: berthd.rssKiB() };
-  if (!dockerd.skipped) idle.dockerd = dockerd.rssKiB();
+  // RSS right after the rounds, and once both have been quiet for a while (Go's scavenger and
+  // berthd's idle trim both give memory back after a few seconds).
+  const rss = () => ({ berthd: berthd.rssKiB(), ...(dockerd.skipped ? {} : { dockerd: dockerd.rssKiB() }) });
+  const afterBurst = rss();
+  await new Promise((r) => setTimeout(r, IDLE_SETTLE_MS));
+  const idle = rss();
 
   const many = {};
   for (const engine of [berthd, dockerd]) {
@@ -120,9 +125,10 @@ try {
     }
   }
   const mib = (k) => (k / 1024).toFixed(1);
-  console.log(
-    `  idle RSS: berthd ${mib(idle.berthd)} MiB${idle.dockerd ? `, dockerd + containerd ${mib(idle.dockerd)} MiB` : ''}`,
-  );
+  const rssLine = (r) =>
+    `berthd ${mib(r.berthd)} MiB${r.dockerd ? `, dockerd + containerd ${mib(r.dockerd)} MiB` : ''}`;
+  console.log(`  RSS right after the rounds: ${rssLine(afterBurst)}`);
+  console.log(`  idle RSS (${IDLE_SETTLE_MS / 1000} s later): ${rssLine(idle)}`);
   for (const [name, ms] of Object.entries(many))
     console.log(`  ${MANY} × run -d (${name}): ${(ms / 1000).toFixed(2)} s`);
   if (many.berthd && many.dockerd)

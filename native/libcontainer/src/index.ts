@@ -4,3 +4,4 @@ export { isLibcontainerError, LibcontainerError, type LibcontainerErrorCode } fr
 export * from './fs/index.js';
 export { createNetns, netnsInode, prepareNetnsDir, removeNetns, removeNetnsDir } from './netns/netns.js';
 export { Pidfd, signalNumber } from './process/pidfd.js';
+export { trimMemory } from './process/trim-memory.js';

@@ -14,6 +14,8 @@ export interface ApiServerOptions {
   logger: Logger;
   /** Group that may use the socket (Docker's `docker` group); ignored when it does not exist. */
   socketGroupId?: number;
+  /** Called as each request comes in. */
+  onRequest?: () => void;
 }
 
 /** The Engine API over HTTP/1.1 on a Unix socket. */
@@ -59,6 +61,7 @@ export class ApiServer {
 
   async #dispatch(req: IncomingMessage, res: ServerResponse, upgrade?: { socket: Duplex; head: Buffer }) {
     const { logger } = this.#options;
+    this.#options.onRequest?.();
     const started = Date.now();
     res.setHeader('Api-Version', API_VERSION);
     res.setHeader('Server', `Berth/${API_VERSION} (linux)`);

@@ -6,6 +6,7 @@ import { ApiServer } from '../api/server.js';
 import { ConfigError, type DaemonFlags, loadConfig } from './config.js';
 import { Daemon } from './daemon.js';
 import { getgrnam } from './group.js';
+import { IdleMemoryTrim } from './idle-memory-trim.js';
 import { createLogger } from './logger.js';
 import { ENGINE_VERSION } from './version.js';
 
@@ -37,9 +38,11 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel);
   assertNotRunning(config.pidfile);
   const daemon = await Daemon.open(config, logger);
+  const idleTrim = new IdleMemoryTrim();
   const server = new ApiServer({
     router: buildRouter(daemon),
     logger,
+    onRequest: () => idleTrim.activity(),
     ...(getgrnam('berth') !== undefined ? { socketGroupId: getgrnam('berth') as number } : {}),
   });
   await server.listen(config.socket);
@@ -51,6 +54,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info(`${signal}: shutting down (containers keep running)`);
+    idleTrim.stop();
     await server.close();
     await daemon.close();
     await rm(config.pidfile, { force: true });

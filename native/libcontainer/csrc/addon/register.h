@@ -4,6 +4,8 @@
 namespace berth {
 // process.cc: pidfd open/signal/wait.
 void RegisterProcess(Napi::Env env, Napi::Object exports);
+// process_memory.cc: malloc_trim, freed heap back to the kernel.
+void RegisterProcessMemory(Napi::Env env, Napi::Object exports);
 // fs.cc: mount, umount, page size.
 void RegisterFs(Napi::Env env, Napi::Object exports);
 // fs_overlay.cc: overlay through fsopen/fsconfig/fsmount (no page limit on options).
