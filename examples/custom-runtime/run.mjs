@@ -105,6 +105,7 @@ try {
   const bundle = join(state, 'bundle');
   await mkdir(bundle, { recursive: true });
   const exec = new ExecDriver({ root: join(state, 'runtime'), cgroupParent: `berth-custom-${suffix}` });
+  undo.push(() => exec.removeCgroupParent());
   await exec.create({ id, bundle, spec });
   undo.push(() => exec.delete(id, { force: true }));
   const io = await exec.attach(id);

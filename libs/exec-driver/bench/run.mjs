@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { busyboxRootfs } from '@berth/fixtures';
-import { specFromImage } from '../dist/index.js';
+import { ExecDriver, specFromImage } from '../dist/index.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 20);
 const cli = join(import.meta.dirname, '../dist/cli.cjs');
@@ -52,6 +52,7 @@ try {
   }
 } finally {
   rmSync(dir, { recursive: true, force: true });
+  await new ExecDriver().removeCgroupParent();
 }
 
 const median = (a) => {

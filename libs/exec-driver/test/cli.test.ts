@@ -2,12 +2,15 @@ import { type SpawnOptions, spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { ExecDriver } from '../src/index.js';
 import { type Sandbox, sandbox } from './helpers.js';
 
 const CLI = join(import.meta.dirname, '../dist/cli.js');
 const boxes: Sandbox[] = [];
 afterEach(async () => {
   for (const b of boxes.splice(0)) await b.cleanup();
+  // The CLI's containers go under the default `berth` cgroup parent, which stays between them.
+  await new ExecDriver().removeCgroupParent();
 });
 
 interface Result {
