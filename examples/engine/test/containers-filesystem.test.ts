@@ -1,5 +1,15 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -254,5 +264,220 @@ describe('container filesystem: docker cp, export, commit', () => {
     const fresh = await docker(['inspect', '--size', '-f', '{{.SizeRw}}', `${name}-new`]);
     expect(fresh.stdout.trim()).toBe('0');
     await docker(['rm', name, `${name}-new`]);
+  });
+  it('copies out of and into a named volume, stopped and running', async () => {
+    const volume = 'berth-test-fs-vol';
+    const onHost = join(daemon.dataRoot, 'volumes', volume, '_data');
+    await docker([
+      'run',
+      '--name',
+      'berth-test-fs-vol-stopped',
+      '-v',
+      `${volume}:/srv/data`,
+      'busybox',
+      'sh',
+      '-c',
+      'echo in-volume > /srv/data/v.txt',
+    ]);
+    await docker(['cp', 'berth-test-fs-vol-stopped:/srv/data/v.txt', join(work, 'v.txt')]);
+    expect(readFileSync(join(work, 'v.txt'), 'utf8')).toBe('in-volume\n');
+    // A directory holding a mount point carries what is mounted there.
+    const srv = await docker(['cp', 'berth-test-fs-vol-stopped:/srv', '-']);
+    expect(srv.stdout).toContain('srv/data/v.txt');
+    expect(srv.stdout).toContain('in-volume');
+    await docker(['cp', join(work, 'in.txt'), 'berth-test-fs-vol-stopped:/srv/data/']);
+    expect(readFileSync(join(onHost, 'in.txt'), 'utf8')).toBe('from-the-host\n');
+
+    await docker([
+      'run',
+      '-d',
+      '--name',
+      'berth-test-fs-vol-running',
+      '-v',
+      `${volume}:/data`,
+      'busybox',
+      'sleep',
+      '60',
+    ]);
+    const out = await docker(['cp', 'berth-test-fs-vol-running:/data/in.txt', '-']);
+    expect(out.stdout).toContain('from-the-host');
+    writeFileSync(join(work, 'live.txt'), 'into-a-running-volume\n');
+    await docker(['cp', join(work, 'live.txt'), 'berth-test-fs-vol-running:/data/']);
+    expect((await docker(['exec', 'berth-test-fs-vol-running', 'cat', '/data/live.txt'])).stdout).toBe(
+      'into-a-running-volume\n',
+    );
+    expect(readFileSync(join(onHost, 'live.txt'), 'utf8')).toBe('into-a-running-volume\n');
+    // The rootfs under the mount point got nothing.
+    const under = await docker(['cp', 'berth-test-fs-vol-running:/data/.', join(work, 'vol-copy')]);
+    expect(under.code).toBe(0);
+    expect(readdirSync(join(work, 'vol-copy')).sort()).toEqual(['in.txt', 'live.txt', 'v.txt']);
+  });
+
+  it('copies out of and into a bind mount; a read-only one is refused with nothing written', async () => {
+    const bind = mkdtempSync(join(tmpdir(), 'berth-test-fs-bind-'));
+    const readOnly = mkdtempSync(join(tmpdir(), 'berth-test-fs-robind-'));
+    try {
+      writeFileSync(join(bind, 'from-host.txt'), 'bound\n');
+      writeFileSync(join(readOnly, 'kept.txt'), 'read-only\n');
+      const name = 'berth-test-fs-bind';
+      await docker([
+        'run',
+        '-d',
+        '--name',
+        name,
+        '-v',
+        `${bind}:/mnt/bind`,
+        '-v',
+        `${readOnly}:/mnt/ro:ro`,
+        'busybox',
+        'sleep',
+        '60',
+      ]);
+      expect((await docker(['cp', `${name}:/mnt/bind/from-host.txt`, '-'])).stdout).toContain('bound');
+      await docker(['cp', join(work, 'in.txt'), `${name}:/mnt/bind/`]);
+      expect(readFileSync(join(bind, 'in.txt'), 'utf8')).toBe('from-the-host\n');
+      await docker(['stop', '-t', '0', name]);
+      await docker(['cp', join(work, 'live.txt'), `${name}:/mnt/bind/stopped.txt`]);
+      expect(readFileSync(join(bind, 'stopped.txt'), 'utf8')).toBe('into-a-running-volume\n');
+
+      expect((await docker(['cp', `${name}:/mnt/ro/kept.txt`, '-'])).stdout).toContain('read-only');
+      const refused = await docker(['cp', join(work, 'in.txt'), `${name}:/mnt/ro/`], { allowFail: true });
+      expect(refused.code).not.toBe(0);
+      expect(refused.stderr).toContain('mounted volume is marked read-only');
+      // An archive reaching the read-only bind from above it is refused whole.
+      const raw = await put(
+        daemon.socket,
+        `/containers/${name}/archive?path=/mnt`,
+        hostileTar([
+          { name: 'first.txt', data: 'x' },
+          { name: 'ro/second.txt', data: 'y' },
+        ]),
+      );
+      expect(raw.status).toBe(400);
+      expect(JSON.parse(raw.body).message).toContain('mounted volume is marked read-only');
+      expect(readdirSync(readOnly)).toEqual(['kept.txt']);
+      const mnt = await docker(['cp', `${name}:/mnt`, '-']);
+      expect(mnt.stdout).not.toContain('first.txt');
+      await docker(['rm', name]);
+    } finally {
+      rmSync(bind, { recursive: true, force: true });
+      rmSync(readOnly, { recursive: true, force: true });
+    }
+  });
+
+  it('copies into volumes of a read-only container and refuses its rootfs', async () => {
+    const name = 'berth-test-fs-readonly';
+    await docker(['create', '--name', name, '--read-only', '-v', 'berth-test-fs-vol:/data', 'busybox']);
+    await docker(['cp', join(work, 'in.txt'), `${name}:/data/ro-container.txt`]);
+    expect(
+      readFileSync(join(daemon.dataRoot, 'volumes/berth-test-fs-vol/_data/ro-container.txt'), 'utf8'),
+    ).toBe('from-the-host\n');
+    const refused = await docker(['cp', join(work, 'in.txt'), `${name}:/tmp/`], { allowFail: true });
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain('container rootfs is marked read-only');
+    await docker(['rm', name]);
+  });
+
+  it('sees a running container’s tmpfs and its /etc/hostname; a stopped one’s tmpfs is empty', async () => {
+    const name = 'berth-test-fs-tmpfs';
+    await docker([
+      'run',
+      '-d',
+      '--name',
+      name,
+      '--hostname',
+      'berth-test-host',
+      '--tmpfs',
+      '/scratch',
+      'busybox',
+      'sleep',
+      '60',
+    ]);
+    await docker(['exec', name, 'sh', '-c', 'echo in-tmpfs > /scratch/t.txt']);
+    expect((await docker(['cp', `${name}:/scratch/t.txt`, '-'])).stdout).toContain('in-tmpfs');
+    await docker(['cp', join(work, 'in.txt'), `${name}:/scratch/`]);
+    expect((await docker(['exec', name, 'cat', '/scratch/in.txt'])).stdout).toBe('from-the-host\n');
+    await docker(['cp', `${name}:/etc/hostname`, join(work, 'hostname-file')]);
+    expect(readFileSync(join(work, 'hostname-file'), 'utf8')).toBe('berth-test-host\n');
+    const etc = await docker(['cp', `${name}:/etc`, '-']);
+    expect(etc.stdout).toContain('berth-test-host');
+
+    await docker(['stop', '-t', '0', name]);
+    const gone = await docker(['cp', `${name}:/scratch/t.txt`, '-'], { allowFail: true });
+    expect(gone.code).not.toBe(0);
+    const scratch = await docker(['cp', `${name}:/scratch`, '-']);
+    expect(scratch.stdout).toContain('scratch/\0');
+    expect(scratch.stdout).not.toContain('t.txt');
+    // What goes into a stopped container's tmpfs is not kept (dockerd's view gives it a fresh one).
+    await docker(['cp', join(work, 'in.txt'), `${name}:/scratch/`]);
+    expect((await docker(['cp', `${name}:/scratch`, '-'])).stdout).not.toContain('in.txt');
+    const containerDir = join(
+      daemon.dataRoot,
+      'containers',
+      (await docker(['inspect', '-f', '{{.Id}}', name])).stdout.trim(),
+    );
+    expect(readdirSync(containerDir).filter((n) => n.startsWith('.tmpfs'))).toEqual([]);
+    await docker(['rm', name]);
+  });
+
+  it('keeps symlinks inside a volume or bind from reaching the host', async () => {
+    const outside = mkdtempSync(join(tmpdir(), 'berth-test-fs-outside-'));
+    const bind = mkdtempSync(join(tmpdir(), 'berth-test-fs-bind-'));
+    try {
+      writeFileSync(join(outside, 'secret.txt'), 'host secret');
+      symlinkSync(outside, join(bind, 'out'));
+      symlinkSync('/', join(bind, 'up'));
+      const name = 'berth-test-fs-links';
+      await docker([
+        'run',
+        '-d',
+        '--name',
+        name,
+        '-v',
+        'berth-test-fs-vol:/data',
+        '-v',
+        `${bind}:/bind`,
+        'busybox',
+        'sh',
+        '-c',
+        'ln -s / /data/up; ln -s ../../../../../.. /data/rel; sleep 60',
+      ]);
+      await docker(['exec', name, 'test', '-L', '/data/rel']);
+      for (const path of [
+        `/data/up${outside}/secret.txt`,
+        `/data/rel${outside}/secret.txt`,
+        '/bind/out/secret.txt',
+        `/bind/up${outside}/secret.txt`,
+      ]) {
+        const out = await docker(['cp', `${name}:${path}`, '-'], { allowFail: true });
+        expect(out.code, path).not.toBe(0);
+        expect(out.stdout).not.toContain('host secret');
+      }
+      // Links are copied as links, never followed into the host.
+      const data = await docker(['cp', `${name}:/data`, '-']);
+      expect(data.stdout).not.toContain('host secret');
+      const into = await docker(['cp', join(work, 'in.txt'), `${name}:/bind/out/`], { allowFail: true });
+      expect(into.code).not.toBe(0);
+      const intoUp = await docker(['cp', join(work, 'in.txt'), `${name}:/data/up${outside}/`], {
+        allowFail: true,
+      });
+      expect(intoUp.code).not.toBe(0);
+      expect(readdirSync(outside)).toEqual(['secret.txt']);
+      // An archive written through the volume's link to / stays in the volume.
+      const evil = `berth-test-fs-evil-${process.pid}.txt`;
+      const raw = await put(
+        daemon.socket,
+        `/containers/${name}/archive?path=/data`,
+        hostileTar([{ name: `up/${evil}`, data: 'x' }]),
+      );
+      expect(raw.status).toBe(200);
+      expect(existsSync(`/${evil}`)).toBe(false);
+      expect(existsSync(join(daemon.dataRoot, 'volumes/berth-test-fs-vol/_data', evil))).toBe(true);
+      await docker(['rm', '-f', name, 'berth-test-fs-vol-running', 'berth-test-fs-vol-stopped']);
+      await docker(['volume', 'rm', 'berth-test-fs-vol']);
+    } finally {
+      rmSync(outside, { recursive: true, force: true });
+      rmSync(bind, { recursive: true, force: true });
+    }
   });
 });

@@ -4,13 +4,13 @@ import { PassThrough, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
 import { createGunzip } from 'node:zlib';
-import type { SafeRoot } from '@berth/libcontainer';
 import type { Headers } from 'tar-stream';
 import tarStream from 'tar-stream';
 import { badRequest } from '../api/api-error.js';
 import { ArchiveRules, type CheckedEntry } from './archive-rules.js';
 import { isDir, joinRel, lstatOrUndefined } from './container-path.js';
 import type { UserIds } from './container-user-ids.js';
+import type { TreeOps } from './tree-root.js';
 
 const writeAt = promisify(write);
 
@@ -22,6 +22,11 @@ export interface ExtractOptions {
   noOverwriteDirNonDir: boolean;
   /** Owner for every entry (`docker cp -a`); default: the owners in the archive. */
   owner?: UserIds;
+  /**
+   * Called for every entry, with its path relative to the root, while the archive is checked:
+   * throws to refuse the archive before anything is written (a read-only mount on its way).
+   */
+  checkWrite?: (path: string, kind: CheckedEntry['kind']) => void;
 }
 
 /** The spooled archive, gunzipped when it is gzip (Docker takes plain or gzip tars here). */
@@ -60,9 +65,10 @@ async function* entriesOf(file: string): AsyncGenerator<{ header: Headers; data:
  * Extracts the tar in `file` into a directory of the container's root (`docker cp` into a
  * container). Two passes: the whole archive is checked first (ArchiveRules), so a hostile or
  * conflicting one is refused with nothing written; then entries are made through SafeRoot
- * (RESOLVE_IN_ROOT), which keeps every write inside the root whatever the tree holds.
+ * (RESOLVE_IN_ROOT; a ContainerView picks the SafeRoot of the mount a path is in), which keeps
+ * every write inside its root whatever the tree holds.
  */
-export async function extractArchive(file: string, root: SafeRoot, options: ExtractOptions): Promise<void> {
+export async function extractArchive(file: string, root: TreeOps, options: ExtractOptions): Promise<void> {
   const at = (path: string) => joinRel(options.directory, path);
   const rules = new ArchiveRules(
     options.shownDirectory,
@@ -72,7 +78,10 @@ export async function extractArchive(file: string, root: SafeRoot, options: Extr
     },
     options.noOverwriteDirNonDir,
   );
-  for await (const { header } of entriesOf(file)) rules.check(header);
+  for await (const { header } of entriesOf(file)) {
+    const entry = rules.check(header);
+    if (entry && entry.path !== '') options.checkWrite?.(at(entry.path), entry.kind);
+  }
 
   const writer = new EntryWriter(root, options.owner);
   const replay = new ArchiveRules(options.shownDirectory, () => undefined, false);
@@ -92,7 +101,7 @@ class EntryWriter {
   readonly #directoryTimes: Array<{ path: string; mtime: Date }> = [];
 
   constructor(
-    readonly root: SafeRoot,
+    readonly root: TreeOps,
     readonly owner: UserIds | undefined,
   ) {}
 

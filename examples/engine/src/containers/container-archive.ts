@@ -3,22 +3,21 @@ import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { ApiError, badRequest, notFound } from '../api/api-error.js';
+import { badRequest, notFound } from '../api/api-error.js';
 import { queryBool } from '../api/request-body.js';
 import type { RequestContext } from '../api/router.js';
 import type { Daemon } from '../daemon/daemon.js';
 import { extractArchive } from './archive-extract.js';
 import { followInRoot, isDir, lstatOrUndefined, resolveArchivePath } from './container-path.js';
 import { setPathStatHeader, statArchivePath } from './container-path-stat.js';
-import { withContainerRootfs } from './container-rootfs.js';
 import { containerUserIds } from './container-user-ids.js';
+import { withContainerView } from './container-view-open.js';
 import { tarTree } from './rootfs-tar.js';
 import { sendTar } from './tar-response.js';
 
 // `docker cp`: the archive endpoints, for created, running and stopped containers alike. Paths are
-// the container's, resolved inside its root filesystem (the rw layer over the image). Not covered:
-// paths inside volumes, binds and tmpfs mounts (those live outside the rootfs: a path there shows
-// the rootfs's mount point directory, as in a stopped container).
+// the container's, resolved in its filesystem as it sees it (ContainerView): the rw layer over the
+// image, with its volumes, binds, tmpfs mounts and network files over it, as dockerd shows them.
 
 function requiredPath(ctx: RequestContext): string {
   const path = ctx.query.get('path');
@@ -30,8 +29,8 @@ function requiredPath(ctx: RequestContext): string {
 export async function statContainerPath(daemon: Daemon, ctx: RequestContext): Promise<void> {
   const record = daemon.containers.store.resolve(ctx.params.id as string);
   const path = requiredPath(ctx);
-  await withContainerRootfs(daemon, record, async (root) => {
-    const { pathStat } = statArchivePath(root, resolveArchivePath(root, path), record.name);
+  await withContainerView(daemon, record, async (view) => {
+    const { pathStat } = statArchivePath(view, resolveArchivePath(view, path), record.name);
     setPathStatHeader(ctx.res, pathStat);
     ctx.res.writeHead(200, { 'Content-Type': 'application/json' });
     ctx.res.end();
@@ -42,14 +41,14 @@ export async function statContainerPath(daemon: Daemon, ctx: RequestContext): Pr
 export async function getContainerArchive(daemon: Daemon, ctx: RequestContext): Promise<void> {
   const record = daemon.containers.store.resolve(ctx.params.id as string);
   const path = requiredPath(ctx);
-  await withContainerRootfs(daemon, record, async (root) => {
-    const resolved = resolveArchivePath(root, path);
-    const { pathStat } = statArchivePath(root, resolved, record.name);
+  await withContainerView(daemon, record, async (view) => {
+    const resolved = resolveArchivePath(view, path);
+    const { pathStat } = statArchivePath(view, resolved, record.name);
     setPathStatHeader(ctx.res, pathStat);
     ctx.res.writeHead(200, { 'Content-Type': 'application/x-tar' });
     // Entries are named from the path's own name, as moby's rebase does (`c:/etc` → `etc/…`).
     const top = resolved.name === '/' ? '.' : resolved.name;
-    await sendTar(daemon, ctx, tarTree(root, resolved.rel, top));
+    await sendTar(daemon, ctx, tarTree(view, resolved.rel, top));
   });
   daemon.containers.emit(record, 'archive-path', { path });
 }
@@ -62,20 +61,22 @@ export async function getContainerArchive(daemon: Daemon, ctx: RequestContext): 
 export async function putContainerArchive(daemon: Daemon, ctx: RequestContext): Promise<void> {
   const record = daemon.containers.store.resolve(ctx.params.id as string);
   const path = requiredPath(ctx);
-  if (record.hostConfig.ReadonlyRootfs) throw new ApiError(403, 'container rootfs is marked read-only');
   const spool = join(daemon.containers.dirOf(record.id), `.archive-${randomBytes(6).toString('hex')}.tar`);
   try {
-    await withContainerRootfs(daemon, record, async (root) => {
-      const directory = followInRoot(root, `/${path}`);
-      const st = lstatOrUndefined(root, directory);
+    await withContainerView(daemon, record, async (view) => {
+      const directory = followInRoot(view, `/${path}`);
+      const st = lstatOrUndefined(view, directory);
       if (!st) throw notFound(`Could not find the file ${path} in container ${record.name}`);
       if (!isDir(st)) throw badRequest(`extraction point is not a directory: ${path}`);
+      // In a read-only mount, or a read-only rootfs outside the container's mounts: refused.
+      view.checkWritable(directory);
       await pipeline(ctx.req, createWriteStream(spool, { mode: 0o600 }));
-      await extractArchive(spool, root, {
+      await extractArchive(spool, view, {
         directory,
         shownDirectory: path,
         noOverwriteDirNonDir: queryBool(ctx.query, 'noOverwriteDirNonDir'),
-        ...(queryBool(ctx.query, 'copyUIDGID') ? { owner: containerUserIds(root, record.config.User) } : {}),
+        checkWrite: (entry) => view.checkWrite(entry),
+        ...(queryBool(ctx.query, 'copyUIDGID') ? { owner: containerUserIds(view, record.config.User) } : {}),
       });
     });
   } finally {

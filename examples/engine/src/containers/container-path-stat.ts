@@ -1,7 +1,8 @@
 import type { ServerResponse } from 'node:http';
-import type { SafeRoot, SafeStat } from '@berth/libcontainer';
+import type { SafeStat } from '@berth/libcontainer';
 import { notFound } from '../api/api-error.js';
 import { type ArchivePath, followInRoot, isSymlink, lstatOrUndefined } from './container-path.js';
+import type { TreeOps } from './tree-root.js';
 
 /** Docker's ContainerPathStat, sent base64 JSON in `X-Docker-Container-Path-Stat`. */
 export interface ContainerPathStat {
@@ -52,7 +53,7 @@ export function goFileMode(mode: number): number {
  * the container (followed inside the root), so the CLI can follow it (`cp -L`). 404 when missing.
  */
 export function statArchivePath(
-  root: SafeRoot,
+  root: TreeOps,
   path: ArchivePath,
   containerName: string,
 ): { stat: SafeStat; pathStat: ContainerPathStat } {

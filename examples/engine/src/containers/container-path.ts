@@ -1,7 +1,8 @@
 import { posix } from 'node:path';
 import { errnoOf } from '@berth/graph-driver';
-import type { SafeRoot, SafeStat } from '@berth/libcontainer';
+import type { SafeStat } from '@berth/libcontainer';
 import { badRequest } from '../api/api-error.js';
+import type { TreeOps } from './tree-root.js';
 
 const S_IFMT = 0o170000;
 export const S_IFDIR = 0o040000;
@@ -18,7 +19,7 @@ const MAX_LINK_HOPS = 40;
 export const joinRel = (dir: string, name: string): string => (dir === '' ? name : `${dir}/${name}`);
 
 /** lstat inside the root, or undefined when the entry or one of its parents is missing. */
-export function lstatOrUndefined(root: SafeRoot, rel: string): SafeStat | undefined {
+export function lstatOrUndefined(root: TreeOps, rel: string): SafeStat | undefined {
   try {
     return root.lstat(rel);
   } catch (err) {
@@ -35,7 +36,7 @@ export function lstatOrUndefined(root: SafeRoot, rel: string): SafeStat | undefi
  * missing component ends the walk: the rest is appended as written, so the result names where
  * the path would be (callers lstat it to learn whether it exists).
  */
-export function followInRoot(root: SafeRoot, path: string): string {
+export function followInRoot(root: TreeOps, path: string): string {
   let todo = path.split('/').filter((p) => p !== '' && p !== '.');
   const done: string[] = [];
   let hops = 0;
@@ -76,7 +77,7 @@ export interface ArchivePath {
  * element is kept as it is (so `docker cp c:/link .` copies the link), unless the path ends in
  * `/` or `/.`, which follow it too.
  */
-export function resolveArchivePath(root: SafeRoot, path: string): ArchivePath {
+export function resolveArchivePath(root: TreeOps, path: string): ArchivePath {
   if (path === '') throw badRequest('path is required');
   const followLast = path.endsWith('/') || path.endsWith('/.') || path === '.';
   const absolute = posix.normalize(`/${path}`);

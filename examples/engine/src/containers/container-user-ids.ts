@@ -1,6 +1,6 @@
 import { closeSync, readFileSync } from 'node:fs';
-import type { SafeRoot } from '@berth/libcontainer';
 import { badRequest } from '../api/api-error.js';
+import type { TreeOps } from './tree-root.js';
 
 export interface UserIds {
   uid: number;
@@ -10,7 +10,7 @@ export interface UserIds {
 const NUMERIC = /^\d+$/;
 
 /** One of the container's /etc/passwd or /etc/group files, read inside its root ('' when absent). */
-function readDatabase(root: SafeRoot, rel: string): string {
+function readDatabase(root: TreeOps, rel: string): string {
   let fd: number;
   try {
     fd = root.openFile(rel, 'r');
@@ -37,7 +37,7 @@ function findEntry(database: string, key: string, byId = false): string[] | unde
  * The uid and gid the container's `User` (`name`, `uid`, `name:group`, `uid:gid`) means in its own
  * /etc/passwd and /etc/group, for `docker cp -a` (copyUIDGID). Empty is root.
  */
-export function containerUserIds(root: SafeRoot, user: string): UserIds {
+export function containerUserIds(root: TreeOps, user: string): UserIds {
   if (!user) return { uid: 0, gid: 0 };
   const [who = '', group] = user.split(':');
   const passwd = readDatabase(root, 'etc/passwd');

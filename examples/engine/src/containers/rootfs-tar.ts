@@ -1,9 +1,10 @@
-import { closeSync, constants, fstatSync, openSync, read, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, fstatSync, read } from 'node:fs';
 import { promisify } from 'node:util';
 import { encodeHeader, errnoOf, type TarEntry } from '@berth/graph-driver';
 import type { SafeRoot, SafeStat } from '@berth/libcontainer';
 import { isDir, isRegular, isSymlink, joinRel } from './container-path.js';
+import { listDirectoryIn } from './directory-listing.js';
+import type { ListedTree, TreeOps } from './tree-root.js';
 
 const readAt = promisify(read);
 const BLOCK = 512;
@@ -21,22 +22,33 @@ const SPECIAL_TYPES = new Map<number, TarEntry['type']>([
  * is written as `top`, its children as `top/child`…; with `top` '' the root entry is left out and
  * children are named from it (`docker export`). Every lookup, read and readlink goes through the
  * SafeRoot, so a running container that swaps a directory for a symlink mid-walk can't make this
- * read anything outside its root. Directories on another filesystem (mount points) are written but
- * not entered. Files with several links become hardlinks to the first name written.
+ * read anything outside its root. In a SafeRoot, directories on another filesystem (mount points)
+ * are written but not entered; a ContainerView decides itself (it enters the container's mounts).
+ * Files with several links become hardlinks to the first name written.
  */
-export async function* tarTree(root: SafeRoot, rel: string, top: string): AsyncGenerator<Buffer> {
+export async function* tarTree(
+  root: SafeRoot | ListedTree,
+  rel: string,
+  top: string,
+): AsyncGenerator<Buffer> {
   const first = root.lstat(rel);
+  const list: ListDirectory =
+    'listDirectory' in root
+      ? (dir, st) => root.listDirectory(dir, st)
+      : (dir, st) => (st.dev === first.dev ? listDirectoryIn(root, dir, st) : []);
   const links = new Map<string, string>();
-  yield* entry(root, rel, top, first, first.dev, links);
+  yield* entry(root, list, rel, top, first, links);
   yield Buffer.alloc(2 * BLOCK);
 }
 
+type ListDirectory = (rel: string, st: SafeStat) => string[];
+
 async function* entry(
-  root: SafeRoot,
+  root: TreeOps,
+  list: ListDirectory,
   rel: string,
   name: string,
   st: SafeStat,
-  treeDev: number,
   links: Map<string, string>,
 ): AsyncGenerator<Buffer> {
   const base = {
@@ -50,11 +62,10 @@ async function* entry(
   };
   if (isDir(st)) {
     if (name !== '') yield encodeHeader({ ...base, type: 'directory' });
-    if (st.dev !== treeDev) return;
-    for (const child of listDirectory(root, rel, st)) {
+    for (const child of list(rel, st)) {
       const childRel = joinRel(rel, child);
       const childSt = lstatIfPresent(root, childRel);
-      if (childSt) yield* entry(root, childRel, joinRel(name, child), childSt, treeDev, links);
+      if (childSt) yield* entry(root, list, childRel, joinRel(name, child), childSt, links);
     }
     return;
   }
@@ -83,7 +94,7 @@ async function* entry(
  * writes to meanwhile is cut or zero-padded to it, so the tar stays well formed.
  */
 async function* regularFile(
-  root: SafeRoot,
+  root: TreeOps,
   rel: string,
   base: Omit<TarEntry, 'type'>,
 ): AsyncGenerator<Buffer> {
@@ -113,31 +124,8 @@ async function* regularFile(
   }
 }
 
-/**
- * The names in a directory of the root, sorted. Node can't list a directory through an fd of
- * SafeRoot's, so the directory is opened by its host path without following a last symlink, checked
- * to be the very inode SafeRoot found (a parent swapped for a symlink would give another), and read
- * through that fd (/proc/self/fd): what is listed is the directory inside the root, or nothing.
- */
-function listDirectory(root: SafeRoot, rel: string, expected: SafeStat): string[] {
-  let fd: number;
-  try {
-    fd = openSync(join(root.path, rel), constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
-  } catch (err) {
-    if (gone(err) || errnoOf(err) === 'ELOOP') return [];
-    throw err;
-  }
-  try {
-    const st = fstatSync(fd);
-    if (st.dev !== expected.dev || st.ino !== expected.ino) return [];
-    return readdirSync(`/proc/self/fd/${fd}`).sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
-  } finally {
-    closeSync(fd);
-  }
-}
-
 /** Extended attributes (file capabilities, ACLs), without overlayfs's own. */
-function xattrsOf(root: SafeRoot, rel: string): Map<string, Buffer> | undefined {
+function xattrsOf(root: TreeOps, rel: string): Map<string, Buffer> | undefined {
   let out: Map<string, Buffer> | undefined;
   try {
     for (const key of root.llistxattr(rel).sort()) {
@@ -153,7 +141,7 @@ function xattrsOf(root: SafeRoot, rel: string): Map<string, Buffer> | undefined 
   return out;
 }
 
-function lstatIfPresent(root: SafeRoot, rel: string): SafeStat | undefined {
+function lstatIfPresent(root: TreeOps, rel: string): SafeStat | undefined {
   try {
     return root.lstat(rel);
   } catch (err) {
