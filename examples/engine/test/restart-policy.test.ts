@@ -128,6 +128,11 @@ describe('restarts', () => {
     await daemon.stop('SIGKILL');
     await daemon.startProcess();
     expect(await state(id)).toMatchObject({ Status: 'running', Pid: pid });
+    // Its /etc/hosts and friends are found again: inspect names them and docker cp reads them.
+    const hostsPath = (await daemon.cli(['inspect', '-f', '{{.HostsPath}}', id])).stdout.trim();
+    expect(hostsPath).not.toBe('');
+    const hostname = await daemon.cli(['cp', `${id}:/etc/hostname`, '-']);
+    expect(hostname.stdout).toContain(`${id.slice(0, 12)}\n`);
     await daemon.cli(['stop', id]);
     expect(await state(id)).toMatchObject({ Status: 'exited', ExitCode: 42 });
     expect((await daemon.cli(['logs', id])).stdout).toBe('up\ncaught\n');

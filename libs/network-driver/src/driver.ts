@@ -555,6 +555,24 @@ export class NetworkDriver {
   // ---------------------------------------------------------------- files
 
   /**
+   * Where writeContainerFiles put a container's files, if it did: for a process that restarted
+   * while the container kept running and needs their paths again.
+   */
+  containerFiles(id: string): ContainerFiles | undefined {
+    const files = this.containerFilePaths(id);
+    return Object.values(files).every((f) => existsSync(f)) ? files : undefined;
+  }
+
+  private containerFilePaths(id: string): ContainerFiles {
+    const dir = join(this.runRoot, 'containers', id);
+    return {
+      hosts: join(dir, 'hosts'),
+      hostname: join(dir, 'hostname'),
+      resolvConf: join(dir, 'resolv.conf'),
+    };
+  }
+
+  /**
    * Writes the container's /etc/hosts, /etc/hostname and /etc/resolv.conf under
    * `<runRoot>/containers/<id>/` (for the engine to bind-mount) and returns their paths. On a
    * user-defined network with the embedded DNS, resolv.conf names 127.0.0.11, which the
@@ -588,13 +606,8 @@ export class NetworkDriver {
       const dnsNet = this.dnsNetworkOf(s, owner);
       resolv = formatResolvConf(dnsNet ? { ...conf, nameservers: [EMBEDDED_DNS_ADDRESS] } : conf);
     }
-    const dir = join(this.runRoot, 'containers', id);
-    await mkdir(dir, { recursive: true });
-    const files = {
-      hosts: join(dir, 'hosts'),
-      hostname: join(dir, 'hostname'),
-      resolvConf: join(dir, 'resolv.conf'),
-    };
+    await mkdir(join(this.runRoot, 'containers', id), { recursive: true });
+    const files = this.containerFilePaths(id);
     await Promise.all([
       writeContainerFile(files.hosts, hosts),
       writeContainerFile(files.hostname, `${sb.hostname}\n`),

@@ -10,6 +10,7 @@ import { badRequest } from '../api/api-error.js';
 import { ArchiveRules, type CheckedEntry } from './archive-rules.js';
 import { isDir, joinRel, lstatOrUndefined } from './container-path.js';
 import type { UserIds } from './container-user-ids.js';
+import { TarTrailer } from './tar-trailer.js';
 import type { TreeOps } from './tree-root.js';
 
 const writeAt = promisify(write);
@@ -29,7 +30,10 @@ export interface ExtractOptions {
   checkWrite?: (path: string, kind: CheckedEntry['kind']) => void;
 }
 
-/** The spooled archive, gunzipped when it is gzip (Docker takes plain or gzip tars here). */
+/**
+ * The spooled archive, gunzipped when it is gzip (Docker takes plain or gzip tars here), and
+ * completed when it stops right after its last entry, as the docker CLI's `build -f-` sends it.
+ */
 async function openArchive(file: string): Promise<Readable> {
   const handle = await open(file, 'r');
   const magic = Buffer.alloc(2);
@@ -38,10 +42,12 @@ async function openArchive(file: string): Promise<Readable> {
   } finally {
     await handle.close();
   }
-  const raw = createReadStream(file);
-  if (magic[0] !== 0x1f || magic[1] !== 0x8b) return raw;
+  const gzip = magic[0] === 0x1f && magic[1] === 0x8b;
   const out = new PassThrough();
-  pipeline(raw, createGunzip(), out).catch((err) => out.destroy(err));
+  const done = gzip
+    ? pipeline(createReadStream(file), createGunzip(), new TarTrailer(), out)
+    : pipeline(createReadStream(file), new TarTrailer(), out);
+  done.catch((err) => out.destroy(err));
   return out;
 }
 

@@ -605,6 +605,8 @@ export class ContainerService {
         }
         if (state && (state.status === 'running' || state.status === 'paused')) {
           this.#setState(record, { ...withStatus(record.state, state.status), Pid: state.pid ?? 0 });
+          const files = this.daemon.network.containerFiles(record.id);
+          if (files) this.#networkFiles.set(record.id, files);
           this.#watch(record.id);
           this.health.start(record, { resume: true });
           continue;

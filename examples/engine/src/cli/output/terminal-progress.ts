@@ -11,6 +11,8 @@ interface BarPayload {
 /** A cli-progress multibar: each layer keeps its line and redraws it; other messages print above. */
 export class TerminalProgress implements ProgressDisplay {
   readonly #bars = new Map<string, SingleBar>();
+  /** Each layer's last status. */
+  readonly #status = new Map<string, string>();
   #after: string[] = [];
   readonly #multibar: MultiBar;
 
@@ -46,10 +48,16 @@ export class TerminalProgress implements ProgressDisplay {
     const bar = this.#bars.get(message.id);
     if (!bar) {
       this.#bars.set(message.id, this.#multibar.create(Math.max(total, 1), 0, payload));
+      this.#status.set(message.id, message.status);
       return;
     }
+    const changed = this.#status.get(message.id) !== message.status;
+    this.#status.set(message.id, message.status);
     if (total > 0) bar.setTotal(total);
     bar.update(message.progressDetail?.current ?? 0, payload);
+    // A new step of a layer (Downloading, Extracting, Pull complete) is drawn at once, as docker
+    // prints each message: a fast pull would otherwise end between two timed redraws.
+    if (changed) this.#multibar.update();
   }
 
   /** Before the first bar the screen is ours; after it, lines wait below the bars (docker's order). */
