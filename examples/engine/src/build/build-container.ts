@@ -47,7 +47,6 @@ export async function inStepContainer(
     await work(record);
     job.check();
     const image = await commitContainerAs(daemon, record, { runConfig: step.runConfig, history: step.history });
-    job.images.add(image);
     ok = true;
     return image;
   } finally {

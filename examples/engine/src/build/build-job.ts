@@ -4,8 +4,6 @@ import type { BuildOptions } from './build-options.js';
 
 /** What every step of one build shares: the daemon, the client's stream, what the build made so far. */
 export class BuildJob {
-  /** Images this build stored (intermediate ones go when the build ends). */
-  readonly images = new Set<string>();
   /** Containers this build made and has not removed yet. */
   readonly containers = new Set<string>();
 

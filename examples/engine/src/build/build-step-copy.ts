@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { open, rm } from 'node:fs/promises';
 import { join, posix } from 'node:path';
@@ -39,13 +39,9 @@ async function isTarArchive(file: string): Promise<boolean> {
   }
 }
 
-/** Writes the tar of one source (named `top`, '' for a directory's contents) to a spool file; returns its sha256. */
-async function spoolSource(root: SafeRoot, source: CopySource, top: string, spool: string): Promise<string> {
-  const hash = createHash('sha256');
-  const tar = Readable.from(tarTree(root, source.rel, top));
-  tar.on('data', (chunk: Buffer) => hash.update(chunk));
-  await pipeline(tar, createWriteStream(spool, { mode: 0o600 }));
-  return hash.digest('hex');
+/** Writes the tar of one source (named `top`, '' for a directory's contents) to a spool file. */
+async function spoolSource(root: SafeRoot, source: CopySource, top: string, spool: string): Promise<void> {
+  await pipeline(Readable.from(tarTree(root, source.rel, top)), createWriteStream(spool, { mode: 0o600 }));
 }
 
 /**
@@ -54,22 +50,19 @@ async function spoolSource(root: SafeRoot, source: CopySource, top: string, spoo
  * of `docker cp`, so no path of either tree reaches outside its root. Docker's rules: a directory's
  * contents are copied, not the directory; a destination ending in `/` (or several sources) is a
  * directory; a file onto an existing directory goes inside it; ADD unpacks local tar archives.
- * Owners are root's (or `--chown`'s) from the context, kept from another stage. Returns the history
- * comment (`file:<sha256> in /dest`).
+ * Owners are root's (or `--chown`'s) from the context, kept from another stage. (The history comment
+ * and cache key, computed before the step, are `describeCopy`'s.)
  */
-export async function copyIntoContainer(job: BuildJob, record: ContainerRecord, request: CopyRequest): Promise<string> {
+export async function copyIntoContainer(job: BuildJob, record: ContainerRecord, request: CopyRequest): Promise<void> {
   const { kind, dest } = request;
   const name = kind.toUpperCase();
   const sourceRoot = SafeRoot.open(request.sourceRoot, { resolve: 'in-root' });
-  const hashes: string[] = [];
-  let what = 'file';
   const destAbs = posix.resolve('/', request.workdir || '/', dest);
   const destIsDir = dest.endsWith('/') || dest === '.' || dest.endsWith('/.');
   try {
     const sources = resolveSources(request.sourceRoot, sourceRoot, request.sources, request.from);
     if (sources.length > 1 && !destIsDir)
       throw badRequest(`When using ${name} with more than one source file, the destination must be a directory and end with a /`);
-    if (sources.length > 1) what = 'multi';
     await withContainerRootfs(job.daemon, record, async (root) => {
       let owner: UserIds | undefined;
       if (request.chown) owner = containerUserIds(root, request.chown);
@@ -81,9 +74,9 @@ export async function copyIntoContainer(job: BuildJob, record: ContainerRecord, 
           let directory = destAbs;
           let archive: string | undefined;
           let top = '';
-          if (isDir(source.stat)) {
-            if (what === 'file') what = 'dir';
-          } else if (
+          // A directory's contents go into the destination directory as they are.
+          if (isDir(source.stat)) top = '';
+          else if (
             kind === 'add' &&
             request.from === 'context' &&
             isRegular(source.stat) &&
@@ -101,7 +94,6 @@ export async function copyIntoContainer(job: BuildJob, record: ContainerRecord, 
           root.mkdirAll(followInRoot(root, directory), 0o755);
           const rel = followInRoot(root, directory);
           if (archive) {
-            hashes.push(createHash('sha256').update(source.rel).digest('hex'));
             await extractArchive(archive, root, {
               directory: rel,
               shownDirectory: directory,
@@ -109,7 +101,7 @@ export async function copyIntoContainer(job: BuildJob, record: ContainerRecord, 
               ...(request.chown ? { owner } : {}),
             });
           } else {
-            hashes.push(await spoolSource(sourceRoot, source, top, spool));
+            await spoolSource(sourceRoot, source, top, spool);
             await extractArchive(spool, root, {
               directory: rel,
               shownDirectory: directory,
@@ -125,6 +117,4 @@ export async function copyIntoContainer(job: BuildJob, record: ContainerRecord, 
   } finally {
     sourceRoot.close();
   }
-  const digest = hashes.length === 1 ? hashes[0] : createHash('sha256').update(hashes.join(',')).digest('hex');
-  return `${what}:${digest} in ${dest.startsWith('/') ? dest : destAbs} `;
 }

@@ -10,11 +10,13 @@ import { familiar } from '../images/image-inspect.js';
 import { pullImage } from '../images/image-pull.js';
 import type { ImageRecord } from '../images/image-store.js';
 import { shortId } from '../images/progress-message.js';
+import { BuildCacheStore, type CacheableStep, stepCacheKey } from './build-cache.js';
 import { inStepContainer } from './build-container.js';
 import type { BuildJob } from './build-job.js';
-import { copyIntoContainer } from './build-step-copy.js';
+import { type CopyRequest, copyIntoContainer } from './build-step-copy.js';
 import { applyConfigStep, withShell } from './build-step-config.js';
 import { runInContainer } from './build-step-run.js';
+import { describeCopy } from './copy-digest.js';
 import { parseDockerfile } from './dockerfile-parser.js';
 import { type Instruction, toInstruction } from './instructions.js';
 import { expandWord, variablesOf } from './variable-expansion.js';
@@ -59,8 +61,11 @@ export class ImageBuilder {
   #escape = '\\';
   #step = 0;
   #total = 0;
+  readonly #cache: BuildCacheStore;
 
-  constructor(readonly job: BuildJob) {}
+  constructor(readonly job: BuildJob) {
+    this.#cache = new BuildCacheStore(job.daemon.db);
+  }
 
   /** Builds the Dockerfile; returns the final image's ID, tagged as asked. */
   async build(text: string): Promise<string> {
@@ -234,17 +239,38 @@ export class ImageBuilder {
     }
   }
 
+  /**
+   * The build cache, as dockerd's classic builder uses it: the image an earlier build made for the
+   * same step on the same image is reused (` ---> Using cache`) unless `nocache`; otherwise `make`
+   * makes it, and it is recorded for later builds (with `nocache` too). Sets the stage's image.
+   */
+  async #cached(state: StageState, step: CacheableStep, make: () => Promise<string>): Promise<void> {
+    const parent = state.imageId ?? '';
+    const key = stepCacheKey(step);
+    const hit = this.job.options.noCache ? undefined : this.#cache.find(parent, key);
+    if (hit) {
+      this.#cache.touch(hit);
+      this.job.say(' ---> Using cache');
+      state.imageId = hit;
+      return;
+    }
+    const id = await make();
+    this.#cache.record({ imageId: id, parent, key, createdBy: step.createdBy });
+    state.imageId = id;
+  }
+
   /** A config-only step: a new image with the same layers, an `empty_layer` history entry. */
   async #commitConfig(state: StageState, comment: string | undefined): Promise<void> {
     const { daemon } = this.job;
+    const createdBy = comment !== undefined ? `/bin/sh -c #(nop)  ${comment}` : '';
     const base = state.imageId ? daemon.images.get(state.imageId) : undefined;
-    const id = await storeImage(daemon, {
-      base,
-      runConfig: state.config,
-      ...(comment !== undefined ? { history: { created_by: `/bin/sh -c #(nop)  ${comment}` } } : {}),
-    });
-    this.job.images.add(id);
-    state.imageId = id;
+    await this.#cached(state, { createdBy, config: state.config }, () =>
+      storeImage(daemon, {
+        base,
+        runConfig: state.config,
+        ...(comment !== undefined ? { history: { created_by: createdBy } } : {}),
+      }),
+    );
   }
 
   async #arg(state: StageState, step: Extract<Instruction, { kind: 'arg' }>): Promise<void> {
@@ -290,17 +316,16 @@ export class ImageBuilder {
     const cmd = withShell(state.config, step.command);
     const { env, argPairs } = this.#stepEnv(state, true);
     const prefix = argPairs.length ? `|${argPairs.length} ${argPairs.join(' ')} ` : '';
-    state.imageId = await inStepContainer(
-      this.job,
-      {
-        imageId: await this.#ensureImage(state),
-        runConfig: state.config,
-        cmd,
-        env,
-        history: { created_by: `${prefix}${cmd.join(' ')}` },
-      },
-      (record) => runInContainer(this.job, record, cmd),
-      { announce: true },
+    // The stage's ARG values are in `created_by`, so a RUN under other build args is another step.
+    const createdBy = `${prefix}${cmd.join(' ')}`;
+    const imageId = await this.#ensureImage(state);
+    await this.#cached(state, { createdBy, config: state.config }, () =>
+      inStepContainer(
+        this.job,
+        { imageId, runConfig: state.config, cmd, env, history: { created_by: createdBy } },
+        (record) => runInContainer(this.job, record, cmd),
+        { announce: true },
+      ),
     );
   }
 
@@ -308,21 +333,25 @@ export class ImageBuilder {
     const { config, comment } = applyConfigStep(state.config, step, this.#vars(state), this.#escape, state.cmdSet);
     state.config = config;
     const dir = config.WorkingDir as string;
-    state.imageId = await inStepContainer(
-      this.job,
-      {
-        imageId: await this.#ensureImage(state),
-        runConfig: state.config,
-        cmd: ['/bin/sh', '-c', `#(nop) ${comment}`],
-        env: this.#stepEnv(state, false).env,
-        history: { created_by: `/bin/sh -c #(nop) ${comment}` },
-      },
-      async (record) => {
-        await withContainerRootfs(this.job.daemon, record, async (root) => {
-          root.mkdirAll(followInRoot(root, dir), 0o755);
-        });
-      },
-      { announce: false },
+    const createdBy = `/bin/sh -c #(nop) ${comment}`;
+    const imageId = await this.#ensureImage(state);
+    await this.#cached(state, { createdBy, config: state.config }, () =>
+      inStepContainer(
+        this.job,
+        {
+          imageId,
+          runConfig: state.config,
+          cmd: ['/bin/sh', '-c', `#(nop) ${comment}`],
+          env: this.#stepEnv(state, false).env,
+          history: { created_by: createdBy },
+        },
+        async (record) => {
+          await withContainerRootfs(this.job.daemon, record, async (root) => {
+            root.mkdirAll(followInRoot(root, dir), 0o755);
+          });
+        },
+        { announce: false },
+      ),
     );
   }
 
@@ -356,32 +385,31 @@ export class ImageBuilder {
       }
     }
     try {
-      let comment = '';
-      state.imageId = await inStepContainer(
-        job,
-        {
-          imageId: await this.#ensureImage(state),
-          runConfig: state.config,
-          cmd: ['/bin/sh', '-c', `#(nop) ${name} ${sources.join(' ')} ${dest}`],
-          env: this.#stepEnv(state, false).env,
-          history: {
-            get created_by() {
-              return `/bin/sh -c #(nop) ${name} ${comment}`;
-            },
+      const request: CopyRequest = {
+        kind: step.kind,
+        sourceRoot,
+        from: fromStage ? 'stage' : 'context',
+        sources,
+        dest,
+        workdir: posix.normalize(state.config.WorkingDir || '/'),
+        ...(chown ? { chown } : {}),
+      };
+      // The content digest is known before the step runs: an unchanged COPY is found in the cache.
+      const createdBy = `/bin/sh -c #(nop) ${name} ${await describeCopy(request)}`;
+      const imageId = await this.#ensureImage(state);
+      await this.#cached(state, { createdBy, config: state.config }, () =>
+        inStepContainer(
+          job,
+          {
+            imageId,
+            runConfig: state.config,
+            cmd: ['/bin/sh', '-c', `#(nop) ${name} ${sources.join(' ')} ${dest}`],
+            env: this.#stepEnv(state, false).env,
+            history: { created_by: createdBy },
           },
-        },
-        async (record) => {
-          comment = await copyIntoContainer(job, record, {
-            kind: step.kind,
-            sourceRoot,
-            from: fromStage ? 'stage' : 'context',
-            sources,
-            dest,
-            workdir: posix.normalize(state.config.WorkingDir || '/'),
-            ...(chown ? { chown } : {}),
-          });
-        },
-        { announce: false },
+          (record) => copyIntoContainer(job, record, request),
+          { announce: false },
+        ),
       );
     } finally {
       await release?.().catch(() => undefined);

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { ENGINE_VERSION } from '../daemon/version.js';
+import { registerBuild } from './commands/build.js';
 import { registerCreate } from './commands/create.js';
 import { registerExec } from './commands/exec.js';
 import { registerImages } from './commands/images.js';
@@ -25,6 +26,7 @@ import { type CliContext, createContext } from './context.js';
 function registerImageGroup(program: Command, ctx: CliContext): void {
   const image = program.command('image').description('Manage images');
   registerImages(image, ctx, 'ls');
+  registerBuild(image, ctx);
   registerPull(image, ctx);
   registerPush(image, ctx);
   registerRmi(image, ctx, 'rm');
@@ -68,6 +70,7 @@ export function buildProgram(): Command {
     registerImages,
     registerPull,
     registerPush,
+    registerBuild,
     registerStart,
     registerLifecycle,
     registerLogs,

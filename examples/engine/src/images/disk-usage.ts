@@ -1,4 +1,5 @@
 import { compareVersions } from '../api/api-version.js';
+import { buildCacheItem, buildCacheRecords, buildCacheUsage } from '../build/build-cache-records.js';
 import { containerSize } from '../containers/container-size.js';
 import type { Daemon } from '../daemon/daemon.js';
 import { imageSummary } from './image-inspect.js';
@@ -44,7 +45,11 @@ function safeJson(text: string): Record<string, unknown> {
   }
 }
 
-/** `GET /system/df`: layer, image and container usage (the legacy fields up to API 1.52, the usage objects from 1.52). */
+/**
+ * `GET /system/df`: layer, image, container, volume and build cache usage (the legacy fields up to
+ * API 1.52, the usage objects from 1.52). Images kept only for the build cache (intermediate images,
+ * and dangling ones a build step made) are reported as build cache, not as images.
+ */
 export async function diskUsage(daemon: Daemon, version: string): Promise<Record<string, unknown>> {
   const rows = daemon.db
     .prepare('SELECT id, name, image_id, image_name, created, config, state FROM containers')
@@ -52,7 +57,12 @@ export async function diskUsage(daemon: Daemon, version: string): Promise<Record
   const useCount = new Map<string, number>();
   for (const r of rows) useCount.set(r.image_id, (useCount.get(r.image_id) ?? 0) + 1);
   const layersUsedBy = new Map<string, number>();
-  const images = daemon.images.list();
+  const cache = buildCacheRecords(daemon);
+  const cacheOnly = new Set(cache.filter((r) => !r.shared).map((r) => r.imageId));
+  const parents = new Set(daemon.images.list().map((i) => i.parent));
+  const images = daemon.images
+    .list()
+    .filter((i) => !cacheOnly.has(i.id) && !(i.tags.length + i.digests.length === 0 && parents.has(i.id)));
   const chains = new Map<string, { chainId: string; size: number }[]>();
   for (const image of images) {
     const chain = image.topLayer ? daemon.layers.chain(image.topLayer) : [];
@@ -74,7 +84,10 @@ export async function diskUsage(daemon: Daemon, version: string): Promise<Record
       return { ...containerSummary(row), ...size };
     }),
   );
-  const layersSize = daemon.layers.list().reduce((sum, l) => sum + l.size, 0);
+  // The layers of the images listed, each once (the build cache's own are in its usage).
+  const imageLayers = new Map<string, number>();
+  for (const chain of chains.values()) for (const l of chain) imageLayers.set(l.chainId, l.size);
+  const layersSize = [...imageLayers.values()].reduce((sum, size) => sum + size, 0);
   const volumeUsage = await daemon.volumes.usage();
   const volumes = volumeUsage.map((u) => daemon.volumes.toApi(u.volume, u));
   const out: Record<string, unknown> = {};
@@ -84,7 +97,7 @@ export async function diskUsage(daemon: Daemon, version: string): Promise<Record
       Images: summaries,
       Containers: containers,
       Volumes: volumes,
-      BuildCache: [],
+      BuildCache: cache.map(buildCacheItem),
     });
   }
   if (compareVersions(version, '1.52') >= 0) {
@@ -113,7 +126,7 @@ export async function diskUsage(daemon: Daemon, version: string): Promise<Record
       TotalSize: volumeUsage.reduce((sum, u) => sum + u.size, 0),
       Items: volumes,
     };
-    out.BuildCacheUsage = { ActiveCount: 0, TotalCount: 0, Reclaimable: 0, TotalSize: 0 };
+    out.BuildCacheUsage = { ...buildCacheUsage(cache), Items: cache.map(buildCacheItem) };
   }
   return out;
 }

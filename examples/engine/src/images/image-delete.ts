@@ -84,23 +84,33 @@ export async function deleteImage(
     if (blocker) throw blocker;
     for (const r of references) untag(r);
   }
-  await deleteRecord(daemon, image.id, records, options.force, quiet);
+  await deleteRecord(daemon, image.id, records, { force: options.force, prune: options.prune, quiet });
   return records;
 }
 
-/** Removes the image itself once its names are dealt with (dockerd's imageDeleteHelper). */
+/** No name and no child image: what dockerd calls dangling when it decides whether to say why it kept one. */
+function isDangling(daemon: Daemon, imageId: string): boolean {
+  const image = daemon.images.get(imageId);
+  if (!image || image.tags.length + image.digests.length > 0) return false;
+  return daemon.db.prepare('SELECT 1 FROM images WHERE parent = ? LIMIT 1').get(imageId) === undefined;
+}
+
+/**
+ * Removes the image itself once its names are dealt with (dockerd's imageDeleteHelper). With
+ * `prune` (the default; `--no-prune` turns it off) its parent goes next when nothing else needs it:
+ * no name, no other child, no container. That removes the intermediate images a build kept (its
+ * cache) with the image built from them, as dockerd does, and stops quietly at the first one in use.
+ */
 async function deleteRecord(
   daemon: Daemon,
   imageId: string,
   records: DeleteRecord[],
-  force: boolean,
-  quiet: boolean,
+  options: { force: boolean; prune: boolean; quiet: boolean },
 ): Promise<void> {
+  const { force, quiet } = options;
   const blocker = deleteConflict(daemon, imageId, { hard: true, soft: !force, references: !force });
   if (blocker) {
-    const image = daemon.images.get(imageId);
-    const dangling = image !== undefined && image.tags.length === 0;
-    if (quiet && (!dangling || blocker.used)) return;
+    if (quiet && (!isDangling(daemon, imageId) || blocker.used)) return;
     throw blocker;
   }
   const image = daemon.images.get(imageId);
@@ -120,6 +130,8 @@ async function deleteRecord(
   daemon.events.emit('image', 'delete', imageId, { name: imageId });
   records.push({ Deleted: imageId });
   for (const chainId of removedLayers) records.push({ Deleted: chainId });
+  if (options.prune && image.parent && daemon.images.get(image.parent))
+    await deleteRecord(daemon, image.parent, records, { force: false, prune: true, quiet: true });
 }
 
 function deleteConflict(

@@ -149,7 +149,11 @@ export async function imageSummary(
   };
 }
 
-/** `GET /images/{name}/history`: newest first; layers under the top entry are `<missing>`, as for pulled images. */
+/**
+ * `GET /images/{name}/history`: newest first. As dockerd does, entries get the IDs (and tags) of the
+ * image and its local parents, one parent per entry (a build step or commit adds one entry and one
+ * image); entries below the last local parent (a pulled image's own history) are `<missing>`.
+ */
 export async function imageHistory(daemon: Daemon, image: ImageRecord): Promise<Record<string, unknown>[]> {
   const config = await daemon.images.config(image.id);
   const layers = image.topLayer ? daemon.layers.chain(image.topLayer) : [];
@@ -169,10 +173,12 @@ export async function imageHistory(daemon: Daemon, image: ImageRecord): Promise<
     };
   });
   entries.reverse();
-  const top = entries[0];
-  if (top) {
-    top.Id = image.id;
-    top.Tags = image.tags.length ? image.tags.map(familiar) : null;
+  let current: ImageRecord | undefined = image;
+  for (const entry of entries) {
+    if (!current) break;
+    entry.Id = current.id;
+    entry.Tags = current.tags.length ? current.tags.map(familiar) : null;
+    current = current.parent ? daemon.images.get(current.parent) : undefined;
   }
   return entries;
 }

@@ -7,7 +7,7 @@ export interface ProgressMessage {
   stream?: string;
   aux?: unknown;
   error?: string;
-  errorDetail?: { message: string };
+  errorDetail?: { message: string; code?: number };
 }
 
 const UNITS = ['B', 'kB', 'MB', 'GB', 'TB', 'PB', 'EB', 'ZB', 'YB'];
@@ -45,8 +45,9 @@ export function transferMessage(status: string, id: string, current: number, tot
   return { status, progressDetail: { current, total }, progress: progressBar(current, total), id };
 }
 
-export function errorMessage(message: string): ProgressMessage {
-  return { errorDetail: { message }, error: message };
+/** A failure ending the stream; `code` is an exit status for the CLI to exit with (a failed RUN's). */
+export function errorMessage(message: string, code?: number): ProgressMessage {
+  return { errorDetail: code === undefined ? { message } : { code, message }, error: message };
 }
 
 /** Docker names a layer in progress output by the first 12 hex digits of a digest. */

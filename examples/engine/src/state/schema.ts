@@ -82,4 +82,20 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX container_volumes_volume ON container_volumes(volume);
   `,
+  `
+  -- The classic builder's cache: the image a build step made, found again by the image it ran on
+  -- and a key of the step (its instruction as history records it, with COPY/ADD's content digest
+  -- and RUN's build args, and the config it leaves). The image is a normal image (kept untagged as
+  -- a parent, as dockerd keeps intermediate images); its row goes with it (ON DELETE CASCADE).
+  CREATE TABLE build_cache (
+    image_id TEXT PRIMARY KEY REFERENCES images(id) ON DELETE CASCADE,
+    parent TEXT NOT NULL,               -- the image the step ran on ('' for a FROM scratch stage's first)
+    key TEXT NOT NULL,                  -- sha256 of the step's instruction and resulting config
+    created_by TEXT NOT NULL,           -- the history entry's created_by (/system/df's Description)
+    created TEXT NOT NULL,
+    last_used TEXT,
+    usage_count INTEGER NOT NULL DEFAULT 0
+  );
+  CREATE INDEX build_cache_step ON build_cache(parent, key);
+  `,
 ];

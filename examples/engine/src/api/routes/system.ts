@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { arch, cpus, hostname, release, totalmem } from 'node:os';
 import { z } from 'zod';
+import { pruneBuildCache } from '../../build/build-cache-prune.js';
 import type { Daemon } from '../../daemon/daemon.js';
 import { ENGINE_VERSION } from '../../daemon/version.js';
 import { eventMatches, parseEventTime } from '../../events/event-bus.js';
@@ -187,6 +188,5 @@ export function registerSystemRoutes(router: Router, daemon: Daemon): void {
   router.get('/info', () => info(daemon));
   router.get('/events', (ctx) => events(daemon, ctx));
   router.post('/auth', async (ctx) => login(daemon, await readJson(ctx.req, authBody)));
-  // berthd has no builder, so no build cache: `docker system prune` asks anyway.
-  router.post('/build/prune', () => ({ CachesDeleted: null, SpaceReclaimed: 0 }));
+  router.post('/build/prune', (ctx) => pruneBuildCache(daemon, ctx.query));
 }

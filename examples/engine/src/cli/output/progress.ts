@@ -9,7 +9,7 @@ export interface JsonMessage {
   progressDetail?: { current?: number; total?: number };
   stream?: string;
   error?: string;
-  errorDetail?: { message?: string };
+  errorDetail?: { message?: string; code?: number };
   aux?: Record<string, unknown>;
 }
 

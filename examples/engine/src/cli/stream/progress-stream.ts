@@ -20,7 +20,13 @@ export async function showProgress(
 }
 
 /** Reads a progress stream without showing it, still failing on an error message (`pull -q`). */
-export async function drainProgress(res: IncomingMessage): Promise<void> {
+export async function drainProgress(
+  res: IncomingMessage,
+  onMessage?: (message: JsonMessage) => void,
+): Promise<void> {
   const sink = new PlainProgress({ write: () => true } as unknown as NodeJS.WritableStream);
-  for await (const message of jsonLines<JsonMessage>(res)) sink.show(message);
+  for await (const message of jsonLines<JsonMessage>(res)) {
+    onMessage?.(message);
+    sink.show(message);
+  }
 }
