@@ -214,7 +214,7 @@ describe('containers API', () => {
     const c = await run('berth-test-top', [
       'sh',
       '-c',
-      'i=0; while true; do i=$((i+1)); echo $i > /tmp/n; sleep 0.05; done',
+      'i=0; while true; do i=$((i+1)); echo $i > /tmp/n.new; mv /tmp/n.new /tmp/n; sleep 0.05; done',
     ]);
     const top = await c.top();
     expect(top.Titles).toContain('PID');
@@ -241,13 +241,14 @@ describe('containers API', () => {
     const counter = async () => {
       const e = await c.exec({ Cmd: ['cat', '/tmp/n'], AttachStdout: true });
       const s = await e.start({});
-      return new Promise<number>((resolve) => {
-        let t = '';
-        s.on('data', (d: Buffer) => {
-          t += d.subarray(8).toString();
-        });
-        s.on('end', () => resolve(Number(t.trim())));
-      });
+      // Docker's multiplexed frames (8-byte header, then the payload), however the chunks fall.
+      const chunks: Buffer[] = [];
+      for await (const d of s) chunks.push(d as Buffer);
+      const all = Buffer.concat(chunks);
+      let text = '';
+      for (let at = 0; at + 8 <= all.length; at += 8 + all.readUInt32BE(at + 4))
+        text += all.subarray(at + 8, at + 8 + all.readUInt32BE(at + 4)).toString();
+      return Number(text.trim());
     };
     await c.pause();
     expect((await c.inspect()).State).toMatchObject({ Status: 'paused', Paused: true, Running: true });
