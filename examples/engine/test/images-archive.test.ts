@@ -192,6 +192,31 @@ describe('images: docker save and docker load through berthd', () => {
     await daemon.cli(['rmi', 'berth-test-imp:plain', 'berth-test-imp:gzip']);
   });
 
+  it("serves skopeo's docker-daemon transport (API 1.22) both ways", async () => {
+    const layout = `oci:${file('skopeo-oci')}:hello`;
+    const host = `unix://${daemon.socket}`;
+    execFileSync('skopeo', ['copy', '-q', '--src-daemon-host', host, 'docker-daemon:hello:latest', layout]);
+    const config = JSON.parse(execFileSync('skopeo', ['inspect', '--config', layout], { encoding: 'utf8' }));
+    expect(config.config.Cmd ?? config.config.Entrypoint).toBeTruthy();
+    execFileSync('skopeo', [
+      'copy',
+      '-q',
+      '--dest-daemon-host',
+      host,
+      layout,
+      'docker-daemon:berth-test-skopeo:v1',
+    ]);
+    // skopeo rewrites the config as OCI's (a new image ID); the layers come back unchanged.
+    const back = await daemon.docker.getImage('berth-test-skopeo:v1').inspect();
+    const hello = await daemon.docker.getImage(helloId).inspect();
+    expect(back.RootFS.Layers).toEqual(hello.RootFS.Layers);
+    expect((await daemon.cli(['run', '--rm', 'berth-test-skopeo:v1'])).stdout).toContain('Hello');
+    await daemon.cli(['rmi', 'berth-test-skopeo:v1']);
+    const old = await apiRequest(daemon.socket, 'GET', '/v1.11/version');
+    expect(old.status).toBe(400);
+    expect(JSON.parse(old.body).message).toMatch(/client version 1.11 is too old/);
+  });
+
   it('refuses a hostile or broken tarball to import and leaves nothing behind', async () => {
     const before = await snapshot();
     const hostile = execFileSync('python3', [

@@ -2,8 +2,12 @@ import { badRequest } from './api-error.js';
 
 /** The newest Engine API version served (../shared/specs/docker-engine-api/swagger.yaml). */
 export const API_VERSION = '1.55';
-/** The oldest accepted, as Docker's own minimum. Debian's docker 20.10 CLI speaks 1.41. */
-export const MIN_API_VERSION = '1.24';
+/**
+ * The oldest accepted: Debian's dockerd 20.10's minimum. Clients pinned to old versions still
+ * use the endpoints whose shape has not changed: skopeo's docker-daemon transport asks for 1.22.
+ * Debian's docker 20.10 CLI speaks 1.41.
+ */
+export const MIN_API_VERSION = '1.12';
 
 export function compareVersions(a: string, b: string): number {
   const [aMajor = 0, aMinor = 0] = a.split('.').map(Number);
