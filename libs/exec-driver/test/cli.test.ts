@@ -1,4 +1,4 @@
-import { type SpawnOptions, spawn } from 'node:child_process';
+import { type SpawnOptions, spawn, spawnSync } from 'node:child_process';
 import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -61,7 +61,7 @@ describe.skipIf(process.getuid?.() !== 0)('berth-runtime CLI', () => {
     expect((await cli(s, ['list', '-q'])).stdout).toBe('');
   });
 
-  it('create/start/state/update/kill/delete, with --pid-file and stdio through the relay', async () => {
+  it('create/start/state/update/kill/delete, with --pid-file naming the container and the stdio handed over', async () => {
     const s = await sandbox();
     boxes.push(s);
     await writeBundle(s, ['sh', '-c', 'echo hello; read line; echo "read $line"; sleep 1000']);
@@ -83,13 +83,12 @@ describe.skipIf(process.getuid?.() !== 0)('berth-runtime CLI', () => {
     child.stdout!.on('data', (d) => {
       out += d;
     });
-    const relayClosed = new Promise<void>((r) => child.stdout!.on('close', () => r()));
+    const outputClosed = new Promise<void>((r) => child.stdout!.on('close', () => r()));
     expect(await new Promise((r) => child.on('exit', r))).toBe(0);
-    const relayPid = Number(readFileSync(pidFile, 'utf8'));
-    expect(relayPid).toBeGreaterThan(0);
     const created = JSON.parse((await cli(s, ['state', id])).stdout);
     expect(created).toMatchObject({ ociVersion: '1.2.0', id, status: 'created', bundle: s.bundle });
-    expect(created.pid).toBeGreaterThan(0);
+    // As runc: the pid file names the container's own process, which engines reap.
+    expect(Number(readFileSync(pidFile, 'utf8'))).toBe(created.pid);
     expect((await cli(s, ['start', id])).code).toBe(0);
     for (let i = 0; i < 100 && !out.includes('read line'); i++) await new Promise((r) => setTimeout(r, 50));
     expect(out).toBe('hello\nread line\n');
@@ -115,7 +114,7 @@ describe.skipIf(process.getuid?.() !== 0)('berth-runtime CLI', () => {
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/running/);
     expect((await cli(s, ['kill', id, 'KILL'])).code).toBe(0);
-    await relayClosed;
+    await outputClosed;
     expect(JSON.parse((await cli(s, ['state', id])).stdout).status).toBe('stopped');
     expect((await cli(s, ['delete', id])).code).toBe(0);
     const gone = await cli(s, ['--log', join(s.dir, 'log.json'), '--log-format', 'json', 'state', id]);
@@ -126,20 +125,41 @@ describe.skipIf(process.getuid?.() !== 0)('berth-runtime CLI', () => {
     });
   });
 
-  it('the relay exits like the container (its code), for engines that reap it', async () => {
+  it("hands a created container to the engine's reaper, which gets its own exit code", async () => {
     const s = await sandbox();
     boxes.push(s);
     await writeBundle(s, ['sh', '-c', 'exit 3']);
-    const id = s.id('relay');
+    const id = s.id('reaped');
+    // An engine in miniature (conmon, containerd's shim): a child subreaper that runs create and
+    // start, then waits for the PID in --pid-file as for its own child.
+    const engine = `
+import ctypes, os, subprocess, sys
+ctypes.CDLL(None).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+node, cli, root, bundle, cid, pidfile = sys.argv[1:]
+run = lambda *a: subprocess.run([node, cli, '--root', root, *a], check=True)
+run('create', '--bundle', bundle, '--pid-file', pidfile, cid)
+pid = int(open(pidfile).read())
+run('start', cid)
+_, status = os.waitpid(pid, 0)
+print(os.WEXITSTATUS(status), flush=True)
+while True:
+    try:
+        os.waitpid(-1, 0)
+    except ChildProcessError:
+        break
+`;
     const pidFile = join(s.dir, 'pid');
-    // A parent that reaps the relay: a shell runs create and then waits on nothing; use the
-    // relay's own exit as seen through its stdout closing, and the recorded status.
-    expect((await cli(s, ['create', '--pid-file', pidFile, id])).code).toBe(0);
-    expect((await cli(s, ['start', id])).code).toBe(0);
-    const state = await cli(s, ['state', id]);
-    expect(state.code).toBe(0);
-    expect((await cli(s, ['delete', '--force', id])).code).toBe(0);
-    expect((await cli(s, ['delete', '--force', id])).code).toBe(0);
+    const r = spawnSync(
+      'python3',
+      ['-c', engine, process.execPath, CLI, s.driver.root, s.bundle, id, pidFile],
+      {
+        encoding: 'utf8',
+        timeout: 30_000,
+      },
+    );
+    expect(r.stdout.trim()).toBe('3');
+    expect(JSON.parse((await cli(s, ['state', id])).stdout)).toMatchObject({ status: 'stopped' });
+    expect((await cli(s, ['delete', id])).code).toBe(0);
   });
 
   it('rejects bad input with runc-style messages', async () => {

@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { busyboxImage } from '@berth/fixtures';
@@ -105,8 +105,13 @@ describe.skipIf(process.getuid?.() !== 0 || !hasPodman)('podman with --runtime b
     expect(r.stdout).toMatch(/\/dev\/pts\/0\s+42/);
   });
 
-  it('exec (plain and -it) and stop (SIGTERM, then SIGKILL after the timeout)', () => {
+  it('exec (plain and -it), top and stop (SIGTERM, then SIGKILL after the timeout)', () => {
     expect(pm(['run', '-d', '--name', 'berth-test-engine', ...RUN, 'busybox', 'sleep', '1000']).code).toBe(0);
+    // podman knows the container's own process (conmon reaps it), so top lists what runs in it.
+    const pid = pm(['inspect', '-f', '{{.State.Pid}}', 'berth-test-engine']).stdout.trim();
+    expect(readFileSync(`/proc/${pid}/cmdline`, 'utf8')).toBe('sleep\x001000\x00');
+    const top = pm(['top', 'berth-test-engine']).stdout.trim().split('\n');
+    expect(top.slice(1).map((line) => line.trim().split(/\s+/).slice(7).join(' '))).toEqual(['sleep 1000']);
     expect(pm(['exec', 'berth-test-engine', 'sh', '-c', 'echo exec-ok; exit 3'])).toMatchObject({
       code: 3,
       stdout: 'exec-ok\n',

@@ -129,8 +129,10 @@ function readBundleSpec(bundle: string): Spec {
 }
 
 /**
- * create: the container waits for `start`. Without a terminal its stdio is this process's
- * (through the relay); with one, the pty master goes to --console-socket.
+ * create: the container waits for `start`. Without a terminal its stdio is this process's; with
+ * one, the pty master goes to --console-socket. Detached (`create`, `run -d`) it is handed to
+ * the caller's reaper, as runc does: --pid-file names the container's own process, which the
+ * engine (containerd's shim, conmon) reaps once this command has exited.
  */
 async function create(driver: ExecDriver, flags: Flags, id: string, foreground: boolean) {
   const bundle = resolve(str(flags, 'bundle') ?? '.');
@@ -149,13 +151,17 @@ async function create(driver: ExecDriver, flags: Flags, id: string, foreground: 
     );
   if (foreground && terminal && !consoleSocket && typeof spec.process === 'object' && process.stdout.isTTY)
     spec.process.consoleSize = { height: process.stdout.rows, width: process.stdout.columns };
-  await driver.create({ id, bundle, spec, stdin: !terminal || !consoleSocket, consoleSocket });
+  await driver.create({
+    id,
+    bundle,
+    spec,
+    stdin: !terminal || !consoleSocket,
+    consoleSocket,
+    handOff: !foreground,
+  });
   if (foreground) return;
   try {
-    const { startRelay } = await import('./relay.js');
-    const container = await driver.container(id);
-    const relayPid = await startRelay(container.record, { stdio: !terminal });
-    writePidFile(str(flags, 'pid-file'), relayPid);
+    writePidFile(str(flags, 'pid-file'), (await driver.container(id)).pid);
   } catch (err) {
     await driver.delete(id, { force: true }).catch(() => undefined);
     throw err;

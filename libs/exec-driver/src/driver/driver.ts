@@ -65,6 +65,12 @@ export interface CreateOptions {
   stdin?: boolean;
   /** With `process.terminal`: send the pty master to this Unix socket (runc's --console-socket). */
   consoleSocket?: string;
+  /**
+   * For an engine that reaps the container itself (containerd's shim, conmon): the container
+   * gets this process's stdio as it is, and once started it is reparented to the engine's
+   * reaper, which collects its exit status. No log, no attach; `wait()` cannot tell the status.
+   */
+  handOff?: boolean;
 }
 
 export interface ExecOptions {
@@ -227,6 +233,7 @@ export class ExecDriver {
         logPath: record.logPath,
         stdin: options.stdin,
         cgroupProcs: manager.procsFiles(),
+        handOff: options.handOff,
       });
       record.complete = true;
       await writeRecord(this.root, record);

@@ -55,10 +55,15 @@ class Loop {
     }
     Watch(c_.syncFd, EPOLLIN);
     Reap();  // the process may already be gone
-    while (!exited_) {
+    while (!exited_ && !(c_.handOff && started_)) {
       epoll_event events[32];
       int n = epoll_wait(epfd_, events, 32, -1);
       for (int i = 0; i < n; i++) Handle(events[i]);
+    }
+    if (!exited_) {  // handed off: the process runs on under the caller's reaper
+      FlushClients();
+      unlink(c_.attachPath.c_str());
+      return 0;
     }
     Drain(c_.stdoutFd, "stdout");
     if (!c_.terminal) Drain(c_.stderrFd, "stderr");

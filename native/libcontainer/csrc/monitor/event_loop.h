@@ -19,12 +19,17 @@ struct LoopConfig {
   int listenFd = -1;     // the attach socket, listening (see ListenAttachSocket)
   std::string attachPath;
   std::string exitPath;
+  // The caller's reaper takes the process (an engine's shim or conmon, as with runc): once
+  // the program has started the monitor leaves, and the process is reparented to that reaper,
+  // which collects its exit status. Its stdio is then the caller's own, not relayed.
+  bool handOff = false;
 };
 
 // Creates the attach socket (mode 0600). Done before the monitor reports the container as
 // created, so that a client may connect as soon as it hears of it. Throws SetupError.
 int ListenAttachSocket(const std::string& path);
 
-// Runs until the process has exited and its status is written. Returns the monitor's exit code.
+// Runs until the process has exited and its status is written (or, handing off, until it has
+// started). Returns the monitor's exit code.
 int RunEventLoop(const LoopConfig& config);
 }  // namespace berth

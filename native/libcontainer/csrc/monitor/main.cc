@@ -3,7 +3,7 @@
 // open for the result: one JSON line, {"pid":N} or {"error":{…}}.
 //
 //   berth-monitor create --state DIR --bundle DIR [--config FILE] [--log FILE] [--stdin]
-//                        [--cgroup-procs FILE]... [--seccomp-cache DIR]
+//                        [--cgroup-procs FILE]... [--seccomp-cache DIR] [--hand-off]
 //   berth-monitor exec   --state DIR --target-pid PID --process FILE [--config FILE]
 //                        [--stdin] [--cgroup-procs FILE]... [--seccomp-cache DIR]
 #include <fcntl.h>
@@ -40,6 +40,8 @@ struct Args {
   std::string mode, state, bundle, config, log, process, seccompCache;
   pid_t targetPid = -1;
   bool keepStdin = false;
+  // The process gets the monitor's own stdio, and the monitor leaves once it has started.
+  bool handOff = false;
   std::vector<std::string> cgroupProcs;
 };
 
@@ -61,6 +63,7 @@ Args ParseArgs(int argc, char** argv) {
     else if (k == "--target-pid") a.targetPid = std::stoi(value());
     else if (k == "--seccomp-cache") a.seccompCache = value();
     else if (k == "--stdin") a.keepStdin = true;
+    else if (k == "--hand-off") a.handOff = true;
     else if (k == "--cgroup-procs") a.cgroupProcs.push_back(value());
     else FailDetail("arguments", "unknown argument " + k);
   }
@@ -146,14 +149,15 @@ int Run(int argc, char** argv) {
   int sync[2];
   if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sync) != 0) Fail("monitor", "socketpair");
   Pipes pipes;
-  if (!process.terminal) pipes = MakePipes(args.keepStdin);
+  if (!process.terminal && !args.handOff) pipes = MakePipes(args.keepStdin);
 
   InitContext ctx;
   ctx.spec = create ? &spec : nullptr;
   ctx.process = &process;
   ctx.syncFd = sync[1];
   ctx.statusFd = kStatusFd;
-  ctx.stdio = {pipes.in[0], pipes.out[1], pipes.err[1]};
+  // Handing off, the process keeps the stdio the monitor was given (the engine's): none to connect.
+  if (!args.handOff) ctx.stdio = {pipes.in[0], pipes.out[1], pipes.err[1]};
   ctx.seccomp = seccomp ? &*seccomp : nullptr;
   ctx.seccompCacheDir = args.seccompCache;
 
@@ -243,6 +247,7 @@ int Run(int argc, char** argv) {
   loop.listenFd = listenFd;
   loop.attachPath = attachPath;
   loop.exitPath = args.state + "/exit.json";
+  loop.handOff = args.handOff;
   return RunEventLoop(loop);
 }
 

@@ -23,6 +23,12 @@ export interface CreateContainerOptions {
   stdin?: boolean;
   /** cgroup.procs files the container joins before it starts (a CgroupManager's procsFiles()). */
   cgroupProcs?: string[];
+  /**
+   * Hand the container to the caller's reaper, as runc does under containerd's shim or conmon:
+   * its init gets this process's stdio as it is (no log, no attach), and the monitor leaves once
+   * the program has started, so the init is reparented to that reaper, which collects its exit.
+   */
+  handOff?: boolean;
 }
 
 /**
@@ -53,11 +59,17 @@ export async function createContainer(options: CreateContainerOptions): Promise<
     const configPath = join(stateDir, 'config.json');
     await writeFile(configPath, JSON.stringify(spec));
     const args = ['create', '--state', stateDir, '--bundle', bundle, '--config', configPath];
-    if (options.logPath) args.push('--log', resolve(options.logPath));
-    if (options.stdin) args.push('--stdin');
+    if (options.handOff) args.push('--hand-off');
+    else {
+      if (options.logPath) args.push('--log', resolve(options.logPath));
+      if (options.stdin) args.push('--stdin');
+    }
     for (const f of options.cgroupProcs ?? []) args.push('--cgroup-procs', f);
     args.push('--seccomp-cache', seccompCacheDir(resolve(options.stateRoot)));
-    const started = await spawnMonitor(args, stateDir);
+    // With a terminal the container's stdio is the pty: the monitor keeps none of the caller's
+    // (containerd's shim reads the command's output to its end before it starts the container).
+    const inheritStdio = options.handOff === true && spec.process.terminal !== true;
+    const started = await spawnMonitor(args, stateDir, { inheritStdio });
     const container = new Container({
       id: options.id,
       bundle,
@@ -68,7 +80,8 @@ export async function createContainer(options: CreateContainerOptions): Promise<
       monitorPid: started.monitorPid,
       monitorStartTime: processStartTime(started.monitorPid) ?? 0,
       created: new Date().toISOString(),
-      logPath: options.logPath ? resolve(options.logPath) : undefined,
+      logPath: options.logPath && !options.handOff ? resolve(options.logPath) : undefined,
+      ...(options.handOff ? { handOff: true } : {}),
       terminal: spec.process.terminal === true,
       cgroupProcs: options.cgroupProcs ?? [],
       annotations: spec.annotations ?? {},

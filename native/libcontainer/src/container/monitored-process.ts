@@ -4,7 +4,7 @@ import { LibcontainerError } from '../errors.js';
 import { Pidfd } from '../process/pidfd.js';
 import { type Attachment, attachTo } from './attach.js';
 import { type ExitStatus, readExitStatus, readExitStatusSync } from './exit-status.js';
-import { isSameProcess } from './process-identity.js';
+import { isSameProcess, isZombie } from './process-identity.js';
 
 /** What identifies a process run under a monitor, as kept in its state dir. */
 export interface MonitoredRecord {
@@ -13,6 +13,11 @@ export interface MonitoredRecord {
   pidStartTime: number;
   monitorPid: number;
   monitorStartTime: number;
+  /**
+   * Handed off to the caller's reaper (an engine's shim or conmon): the monitor left once the
+   * program started, so the exit status is the reaper's, not in the state dir.
+   */
+  handOff?: boolean;
 }
 
 export type ProcessStatus = 'created' | 'running' | 'stopped';
@@ -40,7 +45,8 @@ export class MonitoredProcess {
   async status(): Promise<ProcessStatus> {
     if (readExitStatusSync(this.stateDir)) return 'stopped';
     const { pid, pidStartTime } = this.record;
-    if (isSameProcess(pid, pidStartTime)) {
+    // A zombie has exited: handed off, its reaper may not have collected it yet.
+    if (isSameProcess(pid, pidStartTime) && !isZombie(pid)) {
       // Until it execs, the process is still the monitor's sealed copy.
       let exe = '';
       try {
@@ -104,7 +110,11 @@ export class MonitoredProcess {
   async wait(): Promise<ExitStatus> {
     const done = await readExitStatus(this.stateDir);
     if (done) return done;
-    const { monitorPid, monitorStartTime } = this.record;
+    // Handed off, the monitor may be gone while the process runs on: wait for the process.
+    const handedOff = this.record.handOff === true && !this.monitorAlive();
+    const { pid: monitorPid, pidStartTime: monitorStartTime } = handedOff
+      ? this.record
+      : { pid: this.record.monitorPid, pidStartTime: this.record.monitorStartTime };
     let handle: Pidfd | undefined;
     try {
       handle = Pidfd.open(monitorPid);
@@ -121,10 +131,10 @@ export class MonitoredProcess {
     if (!status) {
       throw new LibcontainerError(
         'ERR_MONITOR_LOST',
-        `the monitor of process ${this.pid} ended without recording its exit status`,
-        {
-          path: this.stateDir,
-        },
+        this.record.handOff
+          ? `process ${this.pid} was handed off to its caller's reaper, which has its exit status`
+          : `the monitor of process ${this.pid} ended without recording its exit status`,
+        { path: this.stateDir },
       );
     }
     return status;

@@ -19,3 +19,13 @@ export function processStartTime(pid: number): number | undefined {
 export function isSameProcess(pid: number, startTime: number): boolean {
   return processStartTime(pid) === startTime;
 }
+
+/** True when the process has exited and waits to be reaped (state Z in /proc/<pid>/stat). */
+export function isZombie(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat[stat.lastIndexOf(')') + 2] === 'Z';
+  } catch {
+    return false;
+  }
+}

@@ -20,17 +20,26 @@ interface MonitorFailure {
 }
 
 /**
- * Starts `berth-monitor` detached (its own session, no tie to this process's stdio) and
- * waits for its one-line report on fd 3: the new process's PID, or why set-up failed.
- * The monitor's own diagnostics go to `<stateDir>/monitor.log`.
+ * Starts `berth-monitor` detached (its own session) and waits for its one-line report on fd 3:
+ * the new process's PID, or why set-up failed. The monitor's own diagnostics go to
+ * `<stateDir>/monitor.log`; with `inheritStdio` it gets this process's stdio instead, for a
+ * process that is handed off with it.
  */
-export async function spawnMonitor(args: string[], stateDir: string): Promise<MonitorStarted> {
-  const log = openSync(join(stateDir, 'monitor.log'), 'a');
+export async function spawnMonitor(
+  args: string[],
+  stateDir: string,
+  options: { inheritStdio?: boolean } = {},
+): Promise<MonitorStarted> {
+  const log = options.inheritStdio ? undefined : openSync(join(stateDir, 'monitor.log'), 'a');
   let child: ReturnType<typeof spawn>;
   try {
-    child = spawn(monitorPath(), args, { detached: true, stdio: ['ignore', 'ignore', log, 'pipe'] });
+    const stdio = log === undefined ? 'inherit' : 'ignore';
+    child = spawn(monitorPath(), args, {
+      detached: true,
+      stdio: [stdio, stdio, log ?? 'inherit', 'pipe'],
+    });
   } finally {
-    closeSync(log);
+    if (log !== undefined) closeSync(log);
   }
   const report = child.stdio[3] as Readable;
   const line = await new Promise<string>((resolve, reject) => {
