@@ -125,39 +125,43 @@ describe.skipIf(process.getuid?.() !== 0)('berth-runtime CLI', () => {
     });
   });
 
-  it("hands a created container to the engine's reaper, which gets its own exit code", async () => {
+  it("hands created and detached exec'd processes to the engine's reaper, which gets their exits", async () => {
     const s = await sandbox();
     boxes.push(s);
-    await writeBundle(s, ['sh', '-c', 'exit 3']);
+    await writeBundle(s, ['sleep', '1000']);
     const id = s.id('reaped');
-    // An engine in miniature (conmon, containerd's shim): a child subreaper that runs create and
-    // start, then waits for the PID in --pid-file as for its own child.
+    // An engine in miniature (conmon, containerd's shim): a child subreaper that runs the
+    // commands, then waits for the PIDs in --pid-file as for its own children.
     const engine = `
 import ctypes, os, subprocess, sys
 ctypes.CDLL(None).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
-node, cli, root, bundle, cid, pidfile = sys.argv[1:]
+node, cli, root, bundle, cid, dir = sys.argv[1:]
 run = lambda *a: subprocess.run([node, cli, '--root', root, *a], check=True)
-run('create', '--bundle', bundle, '--pid-file', pidfile, cid)
-pid = int(open(pidfile).read())
+def reap(pid):
+    _, status = os.waitpid(pid, 0)
+    return f"exit {os.WEXITSTATUS(status)}" if os.WIFEXITED(status) else f"signal {os.WTERMSIG(status)}"
+run('create', '--bundle', bundle, '--pid-file', dir + '/init.pid', cid)
+init = int(open(dir + '/init.pid').read())
 run('start', cid)
-_, status = os.waitpid(pid, 0)
-print(os.WEXITSTATUS(status), flush=True)
+run('exec', '--detach', '--pid-file', dir + '/exec.pid', cid, 'sh', '-c', 'exit 5')
+print(reap(int(open(dir + '/exec.pid').read())), flush=True)
+run('kill', cid, 'KILL')
+print(reap(init), flush=True)
 while True:
     try:
         os.waitpid(-1, 0)
     except ChildProcessError:
         break
 `;
-    const pidFile = join(s.dir, 'pid');
     const r = spawnSync(
       'python3',
-      ['-c', engine, process.execPath, CLI, s.driver.root, s.bundle, id, pidFile],
+      ['-c', engine, process.execPath, CLI, s.driver.root, s.bundle, id, s.dir],
       {
         encoding: 'utf8',
         timeout: 30_000,
       },
     );
-    expect(r.stdout.trim()).toBe('3');
+    expect(r.stdout.trim().split('\n'), r.stderr).toEqual(['exit 5', 'signal 9']);
     expect(JSON.parse((await cli(s, ['state', id])).stdout)).toMatchObject({ status: 'stopped' });
     expect((await cli(s, ['delete', id])).code).toBe(0);
   });

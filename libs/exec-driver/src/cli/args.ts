@@ -99,7 +99,6 @@ export const COMMANDS: Record<string, { flags: FlagSpec[]; trailing?: boolean }>
   },
   features: { flags: [] },
   version: { flags: [] },
-  __relay: { flags: [] },
 };
 
 function parseFlags(

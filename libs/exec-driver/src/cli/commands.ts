@@ -39,10 +39,6 @@ export async function run(
   positionals: string[],
   global: GlobalFlags,
 ): Promise<number> {
-  if (command === '__relay') {
-    const { relayMain } = await import('./relay.js');
-    return relayMain(positionals[0]!, positionals[1] ?? 'stdio');
-  }
   if (command === 'features') {
     const { features } = await import('./features.js');
     process.stdout.write(`${JSON.stringify(features(), null, 2)}\n`);
@@ -247,12 +243,11 @@ async function execCommand(driver: ExecDriver, flags: Flags, positionals: string
     );
   if (proc.terminal && !consoleSocket && process.stdout.isTTY)
     proc.consoleSize = { height: process.stdout.rows, width: process.stdout.columns };
-  const p = await driver.exec(id, proc, { stdin: !consoleSocket, consoleSocket });
+  const p = await driver.exec(id, proc, { stdin: !consoleSocket, consoleSocket, handOff: detach });
   if (detach) {
-    const { startRelay } = await import('./relay.js');
-    const relayPid = await startRelay(p.record, { stdio: !proc.terminal });
+    // Handed over like a created container: the engine reaps the process in --pid-file.
     await p.start();
-    writePidFile(str(flags, 'pid-file'), relayPid);
+    writePidFile(str(flags, 'pid-file'), p.pid);
     return 0;
   }
   const { pump, forwardSignals, exitLike } = await import('./io.js');

@@ -76,6 +76,8 @@ export interface CreateOptions {
 export interface ExecOptions {
   stdin?: boolean;
   consoleSocket?: string;
+  /** As CreateOptions.handOff: the process is the engine's to reap once started. */
+  handOff?: boolean;
 }
 
 export interface StopOptions {
@@ -554,7 +556,7 @@ export class ExecDriver {
       proc[CONSOLE_SOCKET_FIELD] = resolve(options.consoleSocket);
     }
     try {
-      return await container.exec(proc as never, { stdin: options.stdin });
+      return await container.exec(proc as never, { stdin: options.stdin, handOff: options.handOff });
     } catch (err) {
       throw wrapError(err, 'ERR_CONTAINER_START_FAILED');
     }

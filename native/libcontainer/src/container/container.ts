@@ -14,6 +14,8 @@ export interface ExecOptions {
   stdin?: boolean;
   /** cgroup.procs files to join (usually the container's). */
   cgroupProcs?: string[];
+  /** Hand the process to the caller's reaper once started, with this process's stdio (see createContainer). */
+  handOff?: boolean;
 }
 
 /** A container: its init process under a monitor, plus what its state dir records. */
@@ -48,17 +50,20 @@ export class Container extends MonitoredProcess {
     await writeFile(processFile, JSON.stringify(process));
     const args = ['exec', '--state', stateDir, '--target-pid', String(this.pid), '--process', processFile];
     args.push('--config', join(this.stateDir, 'config.json'));
-    if (options.stdin) args.push('--stdin');
+    if (options.handOff) args.push('--hand-off');
+    else if (options.stdin) args.push('--stdin');
     for (const f of options.cgroupProcs ?? this.record.cgroupProcs) args.push('--cgroup-procs', f);
     args.push('--seccomp-cache', seccompCacheDir(dirname(this.stateDir)));
     try {
-      const started = await spawnMonitor(args, stateDir);
+      const inheritStdio = options.handOff === true && process.terminal !== true;
+      const started = await spawnMonitor(args, stateDir, { inheritStdio });
       return new MonitoredProcess({
         stateDir,
         pid: started.pid,
         pidStartTime: processStartTime(started.pid) ?? 0,
         monitorPid: started.monitorPid,
         monitorStartTime: processStartTime(started.monitorPid) ?? 0,
+        ...(options.handOff ? { handOff: true } : {}),
       });
     } catch (err) {
       await rm(stateDir, { recursive: true, force: true });
