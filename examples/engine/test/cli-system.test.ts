@@ -16,7 +16,7 @@ describe('berth version / info and the client plumbing', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^Client:\n Version: +0\.1\.0\n API version: +1\.55\n/);
     expect(r.stdout).toMatch(/\nServer: Berth Engine\n Engine:\n {2}Version: +0\.1\.0\n/);
-    expect(r.stdout).toMatch(/ {2}API version: +1\.55 \(minimum version 1\.24\)/);
+    expect(r.stdout).toMatch(/ {2}API version: +1\.55 \(minimum version 1\.12\)/);
   });
 
   it('negotiates the API version and formats with Go templates', async () => {

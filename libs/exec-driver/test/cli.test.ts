@@ -115,7 +115,13 @@ describe.skipIf(process.getuid?.() !== 0)('berth-runtime CLI', () => {
     expect(refused.stderr).toMatch(/running/);
     expect((await cli(s, ['kill', id, 'KILL'])).code).toBe(0);
     await outputClosed;
-    expect(JSON.parse((await cli(s, ['state', id])).stdout).status).toBe('stopped');
+    // The init may still be finishing its exit (its pid namespace's other processes go first).
+    let status = '';
+    for (let i = 0; i < 40 && status !== 'stopped'; i++) {
+      if (i > 0) await new Promise((r) => setTimeout(r, 50));
+      status = JSON.parse((await cli(s, ['state', id])).stdout).status;
+    }
+    expect(status).toBe('stopped');
     expect((await cli(s, ['delete', id])).code).toBe(0);
     const gone = await cli(s, ['--log', join(s.dir, 'log.json'), '--log-format', 'json', 'state', id]);
     expect(gone.code).toBe(1);
