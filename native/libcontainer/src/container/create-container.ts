@@ -1,4 +1,5 @@
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { LibcontainerError } from '../errors.js';
 import { Container } from './container.js';
@@ -43,10 +44,11 @@ export async function createContainer(options: CreateContainerOptions): Promise<
     options.spec ??
     (JSON.parse(await readFile(join(bundle, 'config.json'), 'utf8').catch(() => '{}')) as RuntimeSpec);
   const rootfs = validateSpec(spec, bundle);
-  await mkdir(options.stateRoot, { recursive: true, mode: 0o700 });
+  // Sync: small calls on the state root (a tmpfs, usually) cost less than thread-pool trips.
+  mkdirSync(options.stateRoot, { recursive: true, mode: 0o700 });
   const stateDir = join(resolve(options.stateRoot), options.id);
   try {
-    await mkdir(stateDir, { mode: 0o700 });
+    mkdirSync(stateDir, { mode: 0o700 });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') {
       throw new LibcontainerError('ERR_CONTAINER_EXISTS', `container ${options.id} already exists`, {
@@ -57,7 +59,7 @@ export async function createContainer(options: CreateContainerOptions): Promise<
   }
   try {
     const configPath = join(stateDir, 'config.json');
-    await writeFile(configPath, JSON.stringify(spec));
+    writeFileSync(configPath, JSON.stringify(spec));
     const args = ['create', '--state', stateDir, '--bundle', bundle, '--config', configPath];
     if (options.handOff) args.push('--hand-off');
     else {
