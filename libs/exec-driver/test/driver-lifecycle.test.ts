@@ -75,6 +75,11 @@ describe.skipIf(process.getuid?.() !== 0)('driver lifecycle', () => {
     expect(extra).toBeDefined();
     const p = await runToEnd(s, 'privdev', await s.spec(['ls', '/dev'], { privileged: true }));
     expect(p.stdout.split('\n')).toContain(extra!.path.slice(5));
+    // Host links are not followed: /dev/stdin stays the container's own link, not a node.
+    const stdin = await runToEnd(s, 'privln', await s.spec(['readlink', '/dev/stdin'], { privileged: true }));
+    expect(stdin.stdout.trim()).toBe('/proc/self/fd/0');
+    const notDev = await s.spec(['true'], { devices: [{ hostPath: '/proc' }] }).catch((e) => e);
+    expect(notDev).toMatchObject({ code: 'ERR_INVALID_ARGUMENT', field: 'devices[0].hostPath' });
     // Bad input is refused before anything is made.
     const missing = await s
       .spec(['true'], { devices: [{ hostPath: '/dev/berth-test-missing' }] })

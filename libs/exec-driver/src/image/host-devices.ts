@@ -1,4 +1,4 @@
-import { type BigIntStats, readdirSync, statSync } from 'node:fs';
+import { type BigIntStats, lstatSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { ExecDriverError } from '../errors.js';
 import type { Device, DeviceCgroupRule } from '../spec/types.js';
@@ -34,17 +34,25 @@ function deviceAt(path: string, st: BigIntStats): Device | undefined {
   };
 }
 
-/** Device nodes at and below `hostPath` (following symlinks, as Docker does), placed under `path`. */
-function walk(hostPath: string, path: string, skip: Set<string>, out: Device[]): void {
+/** How deep a device directory is walked: /dev's own tree is shallow. */
+const MAX_DEPTH = 8;
+
+/**
+ * Device nodes at and below `hostPath`, placed under `path`. Links are not followed (as runc
+ * walks /dev): /dev/stdin and friends point into the daemon's own /proc/self, and /dev/disk's
+ * links only repeat nodes found elsewhere. The skipped names apply at every level.
+ */
+function walk(hostPath: string, path: string, skip: Set<string>, out: Device[], depth = 0): void {
   let st: BigIntStats;
   try {
-    st = statSync(hostPath, { bigint: true });
+    st = lstatSync(hostPath, { bigint: true });
   } catch {
-    return; // gone, or a dangling link: nothing to pass
+    return; // gone meanwhile: nothing to pass
   }
   if (st.isDirectory()) {
+    if (depth >= MAX_DEPTH) return;
     for (const name of readdirSync(hostPath)) {
-      if (!skip.has(name)) walk(join(hostPath, name), posix.join(path, name), new Set(), out);
+      if (!skip.has(name)) walk(join(hostPath, name), posix.join(path, name), skip, out, depth + 1);
     }
     return;
   }
@@ -85,9 +93,12 @@ export function hostDevices(devices: HostDevice[]): { devices: Device[]; rules: 
           field: `devices[${i}].path`,
         },
       );
+    // The path the user named may be a link (/dev/cdrom): resolve it, and only it.
+    let real: string;
     let st: BigIntStats;
     try {
-      st = statSync(d.hostPath, { bigint: true });
+      real = realpathSync(d.hostPath);
+      st = statSync(real, { bigint: true });
     } catch (err) {
       throw new ExecDriverError(
         'ERR_INVALID_ARGUMENT',
@@ -96,8 +107,17 @@ export function hostDevices(devices: HostDevice[]): { devices: Device[]; rules: 
       );
     }
     const found: Device[] = [];
-    if (st.isDirectory()) walk(d.hostPath, path, new Set(), found);
-    else {
+    if (st.isDirectory()) {
+      if (!real.startsWith('/dev/'))
+        throw new ExecDriverError(
+          'ERR_INVALID_ARGUMENT',
+          `${d.hostPath} is not a device directory under /dev`,
+          {
+            field: `devices[${i}].hostPath`,
+          },
+        );
+      walk(real, path, new Set(), found);
+    } else {
       const device = deviceAt(path, st);
       if (!device)
         throw new ExecDriverError('ERR_INVALID_ARGUMENT', `${d.hostPath} is not a device node`, {

@@ -6,6 +6,7 @@
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   berth::RegisterProcess(env, exports);
   berth::RegisterProcessMemory(env, exports);
+  berth::RegisterProcessSpawn(env, exports);
   berth::RegisterFs(env, exports);
   berth::RegisterFsOverlay(env, exports);
   berth::RegisterFsNodes(env, exports);

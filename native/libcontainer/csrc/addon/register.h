@@ -6,6 +6,8 @@ namespace berth {
 void RegisterProcess(Napi::Env env, Napi::Object exports);
 // process_memory.cc: malloc_trim, freed heap back to the kernel.
 void RegisterProcessMemory(Napi::Env env, Napi::Object exports);
+// process_spawn.cc: posix_spawn of a program that detaches itself, and reaping its first process.
+void RegisterProcessSpawn(Napi::Env env, Napi::Object exports);
 // fs.cc: mount, umount, page size.
 void RegisterFs(Napi::Env env, Napi::Object exports);
 // fs_overlay.cc: overlay through fsopen/fsconfig/fsmount (no page limit on options).

@@ -234,7 +234,7 @@ int Run(int argc, char** argv) {
                                            : std::string("{\"error\":{\"step\":\"create\",\"message\":\"the container's init exited during set-up\"}}"));
     return 1;
   }
-  ReportStatus("{\"pid\":" + std::to_string(child) + "}");
+  ReportStatus("{\"pid\":" + std::to_string(child) + ",\"monitor\":" + std::to_string(getpid()) + "}");
 
   LoopConfig loop;
   loop.child = child;
@@ -254,7 +254,20 @@ int Run(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  EnsureSealedExecutable(argv);
+  if (!RunningSealed()) {
+    // Detach first: the process that was started exits at once (its starter reaps it), and the
+    // monitor runs on in its child, which nobody has to reap when it ends. Then re-execute from
+    // the sealed copy (same PID).
+    pid_t first = fork();
+    if (first < 0) {
+      ReportStatus("{\"error\":{\"step\":\"monitor\",\"syscall\":\"fork\",\"message\":\"cannot start the monitor\"}}");
+      return 1;
+    }
+    if (first > 0) _exit(0);
+    ReexecSealed(argv);
+    ReportStatus("{\"error\":{\"step\":\"monitor\",\"message\":\"cannot run from a sealed copy of berth-monitor\"}}");
+    return 1;
+  }
   // Stray terminal or job-control signals must not take the monitor (and the exit status) away.
   signal(SIGPIPE, SIG_IGN);
   signal(SIGHUP, SIG_IGN);

@@ -1,8 +1,13 @@
 #pragma once
 namespace berth {
 // Defence against overwriting the runtime binary through /proc/<pid>/exe from inside a
-// container (CVE-2019-5736): unless already running from one, copy our executable into a
-// sealed memfd and re-exec from it. Whatever a container can reach of this process then
-// is an immutable anonymous copy, never the file on disk.
-void EnsureSealedExecutable(char** argv);
+// container (CVE-2019-5736): the monitor runs from a copy of its executable in a sealed
+// memfd. Whatever a container can reach of this process then is an immutable anonymous copy,
+// never the file on disk.
+
+// True when this process already runs from the sealed copy.
+bool RunningSealed();
+// Copies our executable into a sealed memfd and re-executes from it; returns only on failure
+// (after printing why).
+void ReexecSealed(char** argv);
 }  // namespace berth

@@ -59,8 +59,10 @@ export class MonitoredProcess {
     return this.monitorAlive() ? 'running' : 'stopped';
   }
 
+  /** The monitor is still there (a zombie waiting for its reaper does not count). */
   monitorAlive(): boolean {
-    return isSameProcess(this.record.monitorPid, this.record.monitorStartTime);
+    const { monitorPid, monitorStartTime } = this.record;
+    return isSameProcess(monitorPid, monitorStartTime) && !isZombie(monitorPid);
   }
 
   /** Connects to the process's stdio (output from now on; earlier output is in the log). */
@@ -110,23 +112,9 @@ export class MonitoredProcess {
   async wait(): Promise<ExitStatus> {
     const done = await readExitStatus(this.stateDir);
     if (done) return done;
-    // Handed off, the monitor may be gone while the process runs on: wait for the process.
-    const handedOff = this.record.handOff === true && !this.monitorAlive();
-    const { pid: monitorPid, pidStartTime: monitorStartTime } = handedOff
-      ? this.record
-      : { pid: this.record.monitorPid, pidStartTime: this.record.monitorStartTime };
-    let handle: Pidfd | undefined;
-    try {
-      handle = Pidfd.open(monitorPid);
-    } catch {
-      handle = undefined; // already gone
-    }
-    try {
-      // Opened first, checked second: the handle then surely refers to our monitor.
-      if (handle && isSameProcess(monitorPid, monitorStartTime)) await handle.exited();
-    } finally {
-      handle?.close();
-    }
+    await exited(this.record.monitorPid, this.record.monitorStartTime);
+    // Handed off, the monitor leaves when the program starts: then the process itself is waited for.
+    if (this.record.handOff) await exited(this.record.pid, this.record.pidStartTime);
     const status = await readExitStatus(this.stateDir);
     if (!status) {
       throw new LibcontainerError(
@@ -138,5 +126,21 @@ export class MonitoredProcess {
       );
     }
     return status;
+  }
+}
+
+/** Resolves once the process with this PID and start time has exited (at once if it has). */
+async function exited(pid: number, startTime: number): Promise<void> {
+  let handle: Pidfd | undefined;
+  try {
+    handle = Pidfd.open(pid);
+  } catch {
+    return; // already gone
+  }
+  try {
+    // Opened first, checked second: the handle then surely refers to that process.
+    if (isSameProcess(pid, startTime) && !isZombie(pid)) await handle.exited();
+  } finally {
+    handle.close();
   }
 }

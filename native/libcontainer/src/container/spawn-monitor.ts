@@ -1,9 +1,8 @@
-import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
+import { Socket } from 'node:net';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
-import { LibcontainerError } from '../errors.js';
-import { monitorPath } from '../native.js';
+import { callNative, LibcontainerError } from '../errors.js';
+import { monitorPath, nativeAddon } from '../native.js';
 
 export interface MonitorStarted {
   monitorPid: number;
@@ -19,42 +18,48 @@ interface MonitorFailure {
   code?: string;
 }
 
+interface SpawnNative {
+  spawnDetached(
+    path: string,
+    args: string[],
+    stdio: [number, number, number],
+  ): { pid: number; reportFd: number };
+  reapDetached(pid: number): number;
+}
+
+const native = () => nativeAddon<SpawnNative>();
+
 /**
- * Starts `berth-monitor` detached (its own session) and waits for its one-line report on fd 3:
- * the new process's PID, or why set-up failed. The monitor's own diagnostics go to
- * `<stateDir>/monitor.log`; with `inheritStdio` it gets this process's stdio instead, for a
- * process that is handed off with it.
+ * Starts `berth-monitor` in a session of its own and waits for its one-line report on fd 3:
+ * the new process's PID and the monitor's, or why set-up failed. The monitor's own
+ * diagnostics go to `<stateDir>/monitor.log`; with `inheritStdio` it gets this process's stdio
+ * instead, for a process that is handed off with it. It is spawned with posix_spawn (a vfork:
+ * Node's child_process copies this whole process first) and detaches itself at once, so this
+ * process never has it to reap.
  */
 export async function spawnMonitor(
   args: string[],
   stateDir: string,
   options: { inheritStdio?: boolean } = {},
 ): Promise<MonitorStarted> {
-  const log = options.inheritStdio ? undefined : openSync(join(stateDir, 'monitor.log'), 'a');
-  let child: ReturnType<typeof spawn>;
+  const opened: number[] = [];
+  let spawned: { pid: number; reportFd: number };
   try {
-    const stdio = log === undefined ? 'inherit' : 'ignore';
-    child = spawn(monitorPath(), args, {
-      detached: true,
-      stdio: [stdio, stdio, log ?? 'inherit', 'pipe'],
-    });
+    let stdio: [number, number, number] = [0, 1, 2];
+    if (!options.inheritStdio) {
+      const devNull = openSync('/dev/null', 'r+');
+      opened.push(devNull);
+      const log = openSync(join(stateDir, 'monitor.log'), 'a');
+      opened.push(log);
+      stdio = [devNull, devNull, log];
+    }
+    spawned = callNative(() => native().spawnDetached(monitorPath(), args, stdio));
   } finally {
-    if (log !== undefined) closeSync(log);
+    for (const fd of opened) closeSync(fd);
   }
-  const report = child.stdio[3] as Readable;
-  const line = await new Promise<string>((resolve, reject) => {
-    let text = '';
-    report.setEncoding('utf8');
-    report.on('data', (d: string) => {
-      text += d;
-    });
-    report.on('end', () => resolve(text.trim()));
-    report.on('error', reject);
-    child.once('error', reject);
-  });
-  child.unref();
-  const monitorPid = child.pid!;
-  let parsed: { pid?: number; error?: MonitorFailure };
+  native().reapDetached(spawned.pid); // its first process only forks the monitor and exits
+  const line = await readReport(spawned.reportFd);
+  let parsed: { pid?: number; monitor?: number; error?: MonitorFailure };
   try {
     parsed = JSON.parse(line);
   } catch {
@@ -71,5 +76,19 @@ export async function spawnMonitor(
       { syscall: e.syscall, path: e.path, errno: e.errno, errnoCode: e.code },
     );
   }
-  return { monitorPid, pid: parsed.pid! };
+  return { monitorPid: parsed.monitor!, pid: parsed.pid! };
+}
+
+/** Everything written to the report pipe until its end (epoll through libuv, not the thread pool). */
+function readReport(fd: number): Promise<string> {
+  const pipe = new Socket({ fd, readable: true, writable: false });
+  return new Promise<string>((resolve, reject) => {
+    let text = '';
+    pipe.setEncoding('utf8');
+    pipe.on('data', (d: string) => {
+      text += d;
+    });
+    pipe.on('end', () => resolve(text.trim()));
+    pipe.on('error', reject);
+  });
 }
