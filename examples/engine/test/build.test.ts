@@ -4,6 +4,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DOCKER_CLI, TestDaemon } from './harness/berthd.js';
 import { containerLeftovers } from './harness/leftovers.js';
@@ -192,7 +193,8 @@ describe('docker build (classic builder)', () => {
 
   it('honours .dockerignore with exceptions, wildcards and ADD of a local tar', async () => {
     const dir = ctx({
-      Dockerfile: 'FROM busybox\nCOPY . /ctx/\nCOPY *.md /docs/\nADD bundle.tar /unpacked/\n',
+      Dockerfile:
+        'FROM busybox\nCOPY . /ctx/\nCOPY *.md /docs/\nADD bundle.tar /unpacked/\nADD notes.txt.gz /plain/\n',
       '.dockerignore': '*.log\n!keep.log\nsecret/\n',
       'a.log': 'x',
       'keep.log': 'kept',
@@ -203,6 +205,8 @@ describe('docker build (classic builder)', () => {
     mkdirSync(join(dir, 'tarsrc'));
     writeFileSync(join(dir, 'tarsrc', 'inside.txt'), 'from-tar');
     execFileSync('tar', ['-cf', join(dir, 'bundle.tar'), '-C', join(dir, 'tarsrc'), 'inside.txt']);
+    // A gzip that holds no tar is copied as it is, as dockerd does.
+    writeFileSync(join(dir, 'notes.txt.gz'), gzipSync('just notes\n'));
     images.push('berth-test-build-ignore');
     const out = await build(dir, ['-t', 'berth-test-build-ignore']);
     expect(out.code, out.stderr).toBe(0);
@@ -211,9 +215,21 @@ describe('docker build (classic builder)', () => {
       '-c',
       'ls -A /ctx; echo --; ls /docs; cat /unpacked/inside.txt',
     ]);
+    expect(await runIn('berth-test-build-ignore', ['sh', '-c', 'gunzip -c /plain/notes.txt.gz'])).toBe(
+      'just notes\n',
+    );
     const [ctxFiles, rest] = listing.split('--\n');
     expect(ctxFiles?.split('\n').filter(Boolean).sort()).toEqual(
-      ['.dockerignore', 'Dockerfile', 'NOTES.md', 'README.md', 'bundle.tar', 'keep.log', 'tarsrc'].sort(),
+      [
+        '.dockerignore',
+        'Dockerfile',
+        'NOTES.md',
+        'README.md',
+        'bundle.tar',
+        'keep.log',
+        'notes.txt.gz',
+        'tarsrc',
+      ].sort(),
     );
     expect(rest).toBe('NOTES.md\nREADME.md\nfrom-tar');
   });

@@ -1,4 +1,4 @@
-import { closeSync, createWriteStream, readFileSync } from 'node:fs';
+import { closeSync, createWriteStream, readFileSync, statSync } from 'node:fs';
 import { mkdir, open, rm } from 'node:fs/promises';
 import type { IncomingMessage } from 'node:http';
 import { join, posix } from 'node:path';
@@ -9,6 +9,7 @@ import { badRequest } from '../api/api-error.js';
 import { extractArchive } from '../containers/archive-extract.js';
 import { followInRoot, isRegular, lstatOrUndefined } from '../containers/container-path.js';
 import { applyDockerignore, ignoreMatcher, parseDockerignore } from './docker-ignore.js';
+import { firstBlock, isTarHeader } from './tar-head.js';
 
 /** The build context, extracted into the build's own directory. */
 export interface BuildContext {
@@ -18,34 +19,17 @@ export interface BuildContext {
   dockerfile: string;
 }
 
-const TAR_MAGIC = 'ustar';
+/** A Dockerfile sent as the whole body (`docker build - < Dockerfile`) is read into memory: cap it. */
+const MAX_BODY_DOCKERFILE = 4 * 1024 * 1024;
 
 /** What the request body is: a tar (plain or gzip) or, as `docker build - < Dockerfile` sends it, a Dockerfile. */
-async function bodyKind(file: string): Promise<'tar' | 'gzip' | 'text'> {
-  const handle = await open(file, 'r');
-  const head = Buffer.alloc(512);
-  let n: number;
-  try {
-    n = (await handle.read(head, 0, 512, 0)).bytesRead;
-  } finally {
-    await handle.close();
-  }
-  if (n === 0) return 'tar'; // empty: an empty context
-  if (head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
-  if (n >= 262 && head.subarray(257, 262).toString('latin1') === TAR_MAGIC) return 'tar';
-  // A tar whose first block is all zeros is an empty archive.
-  if (n === 512 && head.every((b) => b === 0)) return 'tar';
+async function bodyKind(file: string): Promise<'tar' | 'text'> {
+  const { block } = await firstBlock(file);
+  if (block === undefined) return 'text'; // not a gzip after all: refused as a Dockerfile below
+  // Empty, a tar header, or an all-zero first block (an empty archive): a tar.
+  if (block.length === 0 || isTarHeader(block) || (block.length === 512 && block.every((b) => b === 0)))
+    return 'tar';
   return 'text';
-}
-
-/** Whether a gzip file holds a tar (its first decompressed block has the ustar magic). */
-function gzipHoldsTar(file: string): boolean {
-  try {
-    const head = gunzipSync(readFileSync(file), { finishFlush: 2 }).subarray(0, 512);
-    return head.length === 0 || head.subarray(257, 262).toString('latin1') === TAR_MAGIC;
-  } catch {
-    return false;
-  }
 }
 
 /** Reads a file of the context through its root (symlinks resolved inside it), or undefined. */
@@ -76,12 +60,19 @@ export async function receiveContext(
   const spool = join(workDir, 'context.tar');
   await mkdir(dir, { recursive: true, mode: 0o700 });
   await pipeline(req, createWriteStream(spool, { mode: 0o600 }), { signal });
-  const kind = await bodyKind(spool);
-  if (kind === 'text' || (kind === 'gzip' && !gzipHoldsTar(spool))) {
-    // `docker build - < Dockerfile`: the body is the Dockerfile and the context is empty.
-    const text = readFileSync(spool, kind === 'gzip' ? undefined : 'utf8');
-    await rm(spool, { force: true });
-    return { dir, dockerfile: typeof text === 'string' ? text : gunzipSync(text).toString('utf8') };
+  if ((await bodyKind(spool)) === 'text') {
+    // `docker build - < Dockerfile`: the body is the Dockerfile (maybe gzipped), the context empty.
+    try {
+      if (statSync(spool).size > MAX_BODY_DOCKERFILE) throw new Error('too large');
+      const body = readFileSync(spool);
+      const text = body[0] === 0x1f && body[1] === 0x8b ? gunzipSync(body, { maxOutputLength: MAX_BODY_DOCKERFILE }) : body;
+      if (text.length > MAX_BODY_DOCKERFILE) throw new Error('too large');
+      return { dir, dockerfile: text.toString('utf8') };
+    } catch (err) {
+      throw badRequest(`the body is neither a tar context nor a Dockerfile: ${(err as Error).message}`);
+    } finally {
+      await rm(spool, { force: true });
+    }
   }
   const root = SafeRoot.open(dir, { resolve: 'in-root' });
   let dockerfile: string | undefined;

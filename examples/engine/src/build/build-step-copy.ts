@@ -13,6 +13,7 @@ import { withContainerRootfs } from '../containers/container-rootfs.js';
 import { containerUserIds, type UserIds } from '../containers/container-user-ids.js';
 import { tarTree } from '../containers/rootfs-tar.js';
 import type { BuildJob } from './build-job.js';
+import { firstBlock, isTarHeader } from './tar-head.js';
 import { type CopySource, resolveSources } from './copy-sources.js';
 
 export interface CopyRequest {
@@ -26,17 +27,14 @@ export interface CopyRequest {
   chown?: string;
 }
 
-/** Whether a context file is a tar archive (plain or gzip) that ADD unpacks. */
+/**
+ * Whether a context file is a tar archive (plain or gzip) that ADD unpacks: its first block is
+ * a tar header, after inflating a gzip. Anything else, a gzip of a text file too, is copied as
+ * it is (dockerd does the same).
+ */
 async function isTarArchive(file: string): Promise<boolean> {
-  const handle = await open(file, 'r');
-  const head = Buffer.alloc(512);
-  try {
-    const { bytesRead } = await handle.read(head, 0, 512, 0);
-    if (bytesRead >= 2 && head[0] === 0x1f && head[1] === 0x8b) return true;
-    return bytesRead >= 262 && head.subarray(257, 262).toString('latin1') === 'ustar';
-  } finally {
-    await handle.close();
-  }
+  const { block } = await firstBlock(file);
+  return block !== undefined && isTarHeader(block);
 }
 
 /** Writes the tar of one source (named `top`, '' for a directory's contents) to a spool file. */

@@ -17,7 +17,9 @@ export class RunFailed extends ApiError {
 function forward(job: BuildJob, attachment: Attachment): Promise<void> {
   const ended = (stream: NodeJS.ReadableStream) =>
     new Promise<void>((resolve) => {
-      stream.on('data', (chunk: Buffer) => job.output(chunk.toString('utf8')));
+      // Decoded as a stream: a character split across two chunks stays whole.
+      stream.setEncoding('utf8');
+      stream.on('data', (text: string) => job.output(text));
       stream.once('end', resolve);
       stream.once('close', resolve);
       stream.once('error', () => resolve());

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
 import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { SafeRoot } from '@berth/libcontainer';
 import { extract } from 'tar-stream';
 import { badRequest } from '../api/api-error.js';
@@ -21,7 +22,8 @@ async function sourceDigest(root: SafeRoot, source: CopySource, withOwner: boole
   const hash = createHash('sha256');
   const top = isDir(source.stat) ? '' : source.name;
   const entries = extract();
-  Readable.from(tarTree(root, source.rel, top)).pipe(entries);
+  // pipeline, not pipe: an error reading the tree must end the loop below, not leave it waiting.
+  pipeline(Readable.from(tarTree(root, source.rel, top)), entries).catch((err) => entries.destroy(err));
   for await (const entry of entries) {
     const h = entry.header;
     // tar-stream passes a header's pax records (xattrs) on as `pax`; its types leave it out.

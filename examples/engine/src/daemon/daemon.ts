@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ExecDriver } from '@berth/exec-driver';
 import { LayerStore } from '@berth/graph-driver';
@@ -84,6 +84,8 @@ export class Daemon {
     daemon.volumes = new VolumeService(daemon);
     daemon.volumes.adoptOrphans();
     await recoverInterruptedImports(daemon.images, logger);
+    // Work dirs of builds the daemon stopped in the middle of (before any new build can start).
+    await rm(join(config.dataRoot, 'builder'), { recursive: true, force: true });
     await loadEmbeddedImages(daemon.images, logger);
     await daemon.networks.recover();
     await daemon.containers.recover();

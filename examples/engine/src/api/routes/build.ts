@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
 import { makeWorkDir, receiveContext } from '../../build/build-context.js';
 import { BuildJob } from '../../build/build-job.js';
 import { buildOptionsFrom } from '../../build/build-options.js';
@@ -48,7 +47,5 @@ async function build(daemon: Daemon, ctx: RequestContext): Promise<void> {
 }
 
 export function registerBuildRoutes(router: Router, daemon: Daemon): void {
-  // Directories of builds the daemon was stopped in the middle of.
-  void rm(join(daemon.config.dataRoot, 'builder'), { recursive: true, force: true });
   router.post('/build', (ctx) => build(daemon, ctx));
 }
