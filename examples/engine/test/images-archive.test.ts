@@ -237,7 +237,27 @@ sys.stdout.buffer.write(out.getvalue())`,
       });
       expect(r.code, name).not.toBe(0);
       expect(await snapshot(), name).toEqual(before);
+      // The API answers with Docker's error, not a dropped connection.
+      const res = await apiRequest(
+        daemon.socket,
+        'POST',
+        '/v1.41/images/create?fromSrc=-&repo=berth-test-imp-bad',
+        {
+          body: readFileSync(file(name)),
+          headers: { 'Content-Type': 'application/x-tar' },
+        },
+      );
+      expect(res.status, name).toBe(400);
+      expect(JSON.parse(res.body).message, name).toBeTruthy();
+      expect(await snapshot(), name).toEqual(before);
     }
+    const badChange = await apiRequest(
+      daemon.socket,
+      'POST',
+      '/v1.41/images/create?fromSrc=-&changes=FROBNICATE%20x',
+      { body: readFileSync(file('hostile.tar')) },
+    );
+    expect(badChange.status).toBe(400);
     const url = await apiRequest(
       daemon.socket,
       'POST',

@@ -1,8 +1,9 @@
-import { realpathSync, statSync } from 'node:fs';
+import { existsSync, realpathSync, statSync } from 'node:fs';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { errnoOf } from '@berth/graph-driver';
 import { SafeRoot } from '@berth/libcontainer';
+import { conflict } from '../api/api-error.js';
 import type { Daemon } from '../daemon/daemon.js';
 import { followInRoot } from './container-path.js';
 import { type ContainerRecord, isRunning } from './container-record.js';
@@ -49,6 +50,9 @@ async function openTmpfs(
   if (isRunning(record)) {
     const root = openRunningTmpfs(record.state.Pid, view.rootfs.root.lstat(''), at);
     if (root) return { root, leaf: '', dev: root.lstat('').dev };
+    // Still running but out of reach: a stand-in would silently drop what is copied in.
+    if (existsSync(`/proc/${record.state.Pid}`))
+      throw conflict(`the tmpfs at ${at} of the running container cannot be reached`);
   }
   const dir = await mkdtemp(join(daemon.containers.dirOf(record.id), '.tmpfs-view-'));
   try {

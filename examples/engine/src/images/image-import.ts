@@ -30,13 +30,14 @@ export interface ImportOptions {
  * content store; a bad tarball leaves nothing behind. Returns the image ID.
  */
 export async function importRootfs(daemon: Daemon, body: Readable, options: ImportOptions): Promise<string> {
+  const runConfig = applyChanges({}, options.changes); // a bad --change is refused before any work
   const dir = scratchRoot(daemon.images);
   await mkdir(dir, { recursive: true });
   const spool = join(dir, `import-${randomBytes(8).toString('hex')}`);
   const gzipped = `${spool}.gz`;
   // The body goes to the layer store and, for the content store's blob, to a spool file at once.
   const toLayer = new PassThrough();
-  const toFile = createWriteStream(spool);
+  const toFile = createWriteStream(spool, { mode: 0o600 });
   body.pipe(toLayer);
   body.pipe(toFile);
   let layer: Awaited<ReturnType<Daemon['layers']['register']>> | undefined;
@@ -49,13 +50,14 @@ export async function importRootfs(daemon: Daemon, body: Readable, options: Impo
     return await storeImage(daemon, {
       base: undefined,
       blob,
-      runConfig: applyChanges({}, options.changes),
+      runConfig,
       history: { created_by: '', comment: options.message || `Imported from ${options.source}` },
       ...(options.tag ? { tags: [options.tag] } : {}),
     });
   } catch (err) {
+    // Read the rest of the request and drop it: the client then gets the error, not a reset.
     body.unpipe();
-    body.destroy();
+    body.resume();
     toFile.destroy();
     throw err;
   } finally {
