@@ -1,10 +1,10 @@
 import { createReadStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { arch } from 'node:os';
 import {
   type ContainerConfig,
   type Descriptor,
   type HistoryEntry,
+  hostPlatform,
   type ImageConfig,
   type ImageManifest,
   MediaType,
@@ -17,16 +17,8 @@ import type { ContainerRecord } from '../containers/container-record.js';
 import { ensureRwLayer } from '../containers/container-rootfs.js';
 import type { Daemon } from '../daemon/daemon.js';
 import { applyChanges } from './commit-changes.js';
-import { parseImageReference } from './docker-errors.js';
 import type { ImageRecord } from './image-store.js';
-
-const GO_ARCH: Record<string, string> = {
-  x64: 'amd64',
-  arm64: 'arm64',
-  arm: 'arm',
-  ppc64: 'ppc64le',
-  s390x: 's390x',
-};
+import { tagFromQuery } from './tag-from-query.js';
 
 /** The diff ID of an empty tar (two zero blocks): a commit that changed nothing adds no layer. */
 const EMPTY_LAYER_DIFF_ID = 'sha256:5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef';
@@ -141,7 +133,7 @@ export async function storeImage(daemon: Daemon, image: NewImage): Promise<strin
   }
   const created = new Date().toISOString();
   const config: ImageConfig = {
-    architecture: baseConfig?.architecture || GO_ARCH[arch()] || arch(),
+    architecture: baseConfig?.architecture || hostPlatform().architecture,
     os: baseConfig?.os ?? 'linux',
     ...(baseConfig?.variant ? { variant: baseConfig.variant } : {}),
     ...(baseConfig?.['os.version'] ? { 'os.version': baseConfig['os.version'] } : {}),
@@ -239,13 +231,7 @@ export async function handleCommit(daemon: Daemon, ctx: RequestContext): Promise
   const name = q.get('container');
   if (!name) throw badRequest('container is required: the container to commit');
   const record = daemon.containers.store.resolve(name);
-  let tag: string | undefined;
-  const repo = q.get('repo');
-  if (repo) {
-    const ref = parseImageReference(repo);
-    if (ref.digest) throw badRequest('refusing to create a tag with a digest reference');
-    tag = parseImageReference(`${ref.name}:${q.get('tag') || ref.tag || 'latest'}`).toString();
-  } else if (q.get('tag')) throw badRequest('tag without repo: a tag needs a repository name');
+  const tag = tagFromQuery(q);
   const id = await commitContainer(daemon, record, {
     ...(tag ? { tag } : {}),
     comment: q.get('comment') ?? '',

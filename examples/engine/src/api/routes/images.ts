@@ -13,6 +13,7 @@ import { pullImage } from '../../images/image-pull.js';
 import { pushImage, tagsToPush } from '../../images/image-push.js';
 import { ProgressStream, requestSignal } from '../../images/progress-stream.js';
 import { credentialsFromHeader } from '../../images/registry-auth.js';
+import { tagFromQuery } from '../../images/tag-from-query.js';
 import { ApiError, badRequest } from '../api-error.js';
 import { queryBool, queryFilters } from '../request-body.js';
 import { startJsonStream } from '../response.js';
@@ -70,13 +71,7 @@ async function importFromRequest(daemon: Daemon, ctx: RequestContext): Promise<v
   const q = ctx.query;
   const source = q.get('fromSrc') as string;
   if (source !== '-') throw badRequest('importing from a URL is not supported: send the tarball as the body');
-  let tag: string | undefined;
-  const repo = q.get('repo');
-  if (repo) {
-    const ref = parseImageReference(repo);
-    if (ref.digest) throw badRequest('refusing to create a tag with a digest reference');
-    tag = parseImageReference(`${ref.name}:${q.get('tag') || ref.tag || 'latest'}`).toString();
-  }
+  const tag = tagFromQuery(q);
   const stream = new ProgressStream(ctx.res);
   const { signal, done } = requestSignal(ctx.res, daemon);
   try {

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { arch, cpus, hostname, release, totalmem } from 'node:os';
+import { hostPlatform } from '@berth/image-spec';
 import { z } from 'zod';
 import { pruneBuildCache } from '../../build/build-cache-prune.js';
 import type { Daemon } from '../../daemon/daemon.js';
@@ -10,14 +11,6 @@ import { API_VERSION, MIN_API_VERSION } from '../api-version.js';
 import { queryFilters, readJson } from '../request-body.js';
 import { startJsonStream } from '../response.js';
 import type { RequestContext, Router } from '../router.js';
-
-const GO_ARCH: Record<string, string> = {
-  x64: 'amd64',
-  arm64: 'arm64',
-  arm: 'arm',
-  ppc64: 'ppc64le',
-  s390x: 's390x',
-};
 
 function osName(): string {
   try {
@@ -43,7 +36,7 @@ function version(daemon: Daemon) {
   const details = {
     ApiVersion: API_VERSION,
     MinAPIVersion: MIN_API_VERSION,
-    Arch: GO_ARCH[arch()] ?? arch(),
+    Arch: hostPlatform().architecture,
     Os: 'linux',
     KernelVersion: release(),
     GitCommit: '',

@@ -1,4 +1,4 @@
-import { arch } from 'node:os';
+import { hostPlatform } from '@berth/image-spec';
 import type { Command } from 'commander';
 import { ENGINE_VERSION } from '../../daemon/version.js';
 import { CLIENT_API_VERSION } from '../api-client.js';
@@ -6,14 +6,6 @@ import type { CliContext } from '../context.js';
 import { describeError, ExitStatus } from '../errors.js';
 import { renderEach } from '../output/format.js';
 import { ansicTime } from '../output/go-time.js';
-
-const GO_ARCH: Record<string, string> = {
-  x64: 'amd64',
-  arm64: 'arm64',
-  arm: 'arm',
-  ppc64: 'ppc64le',
-  s390x: 's390x',
-};
 
 interface ServerVersion {
   Platform?: { Name?: string };
@@ -48,7 +40,7 @@ export function registerVersion(program: Command, ctx: CliContext): void {
         GitCommit: '',
         GoVersion: `node ${process.version}`,
         Os: 'linux',
-        Arch: GO_ARCH[arch()] ?? arch(),
+        Arch: hostPlatform().architecture,
         BuildTime: '',
         Context: 'default',
         Experimental: true,
