@@ -17,7 +17,9 @@ import { TestDaemon } from './harness/berthd.js';
 import { apiRequest } from './harness/registry-images.js';
 
 /** A tar made by Python's tarfile, which writes any entry name or link as given (GNU tar would clean them). */
-function hostileTar(entries: Array<{ name: string; symlink?: string; data?: string }>): Buffer {
+function hostileTar(
+  entries: Array<{ name: string; symlink?: string; hardlink?: string; data?: string }>,
+): Buffer {
   const script = `
 import io, json, sys, tarfile
 out = io.BytesIO()
@@ -27,6 +29,10 @@ with tarfile.open(fileobj=out, mode='w') as t:
         if 'symlink' in e:
             info.type = tarfile.SYMTYPE
             info.linkname = e['symlink']
+            t.addfile(info)
+        elif 'hardlink' in e:
+            info.type = tarfile.LNKTYPE
+            info.linkname = e['hardlink']
             t.addfile(info)
         else:
             data = e.get('data', '').encode()
@@ -479,5 +485,29 @@ describe('container filesystem: docker cp, export, commit', () => {
       rmSync(outside, { recursive: true, force: true });
       rmSync(bind, { recursive: true, force: true });
     }
+  });
+  it('refuses an upload that replaces a mount point or hard-links across mounts, writing nothing', async () => {
+    const name = 'berth-test-fs-mp';
+    await docker(['run', '--name', name, '-v', 'berth-test-fs-mpvol:/data', 'busybox', 'true']);
+    const id = (await docker(['inspect', '-f', '{{.Id}}', name])).stdout.trim();
+    const cases = [
+      hostileTar([
+        { name: 'first', data: 'x' },
+        { name: 'data', data: 'a file over the volume' },
+      ]),
+      hostileTar([
+        { name: 'first', data: 'x' },
+        { name: 'data/f', data: 'in the volume' },
+        { name: 'g', hardlink: 'data/f' },
+      ]),
+    ];
+    for (const body of cases) {
+      const res = await put(daemon.socket, `/v1.41/containers/${id}/archive?path=/`, body);
+      expect(res.status).toBe(400);
+    }
+    for (const path of ['/first', '/data/f', '/g'])
+      expect((await docker(['cp', `${name}:${path}`, '-'], { allowFail: true })).code, path).not.toBe(0);
+    await docker(['rm', name]);
+    await docker(['volume', 'rm', 'berth-test-fs-mpvol']);
   });
 });

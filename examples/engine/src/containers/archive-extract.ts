@@ -27,7 +27,7 @@ export interface ExtractOptions {
    * Called for every entry, with its path relative to the root, while the archive is checked:
    * throws to refuse the archive before anything is written (a read-only mount on its way).
    */
-  checkWrite?: (path: string, kind: CheckedEntry['kind']) => void;
+  checkWrite?: (path: string, kind: CheckedEntry['kind'], linkPath?: string) => void;
 }
 
 /**
@@ -86,7 +86,12 @@ export async function extractArchive(file: string, root: TreeOps, options: Extra
   );
   for await (const { header } of entriesOf(file)) {
     const entry = rules.check(header);
-    if (entry && entry.path !== '') options.checkWrite?.(at(entry.path), entry.kind);
+    if (entry && entry.path !== '')
+      options.checkWrite?.(
+        at(entry.path),
+        entry.kind,
+        entry.linkPath === undefined ? undefined : at(entry.linkPath),
+      );
   }
 
   const writer = new EntryWriter(root, options.owner);

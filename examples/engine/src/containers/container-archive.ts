@@ -75,7 +75,7 @@ export async function putContainerArchive(daemon: Daemon, ctx: RequestContext): 
         directory,
         shownDirectory: path,
         noOverwriteDirNonDir: queryBool(ctx.query, 'noOverwriteDirNonDir'),
-        checkWrite: (entry) => view.checkWrite(entry),
+        checkWrite: (path, kind, linkPath) => view.checkWrite(path, kind, linkPath),
         ...(queryBool(ctx.query, 'copyUIDGID') ? { owner: containerUserIds(view, record.config.User) } : {}),
       });
     });

@@ -1,5 +1,6 @@
 import type { OpenFlags, SafeRoot, SafeStat, Timespec } from '@berth/libcontainer';
 import { ApiError, badRequest } from '../api/api-error.js';
+import type { EntryKind } from './archive-rules.js';
 import { byteOrder, listDirectoryIn } from './directory-listing.js';
 import type { ListedTree } from './tree-root.js';
 
@@ -95,11 +96,16 @@ export class ContainerView implements ListedTree {
   }
 
   /** An archive entry may be written at `path`: its root is writable, no mounted file is replaced. */
-  checkWrite(path: string): void {
+  checkWrite(path: string, kind?: EntryKind, linkPath?: string): void {
     this.checkWritable(path);
     const { mount, isMountPoint } = this.#locate(path);
     if (isMountPoint && mount.leaf !== '')
       throw badRequest(`cannot replace ${mount.destination}: it is a file mounted into the container`);
+    if (isMountPoint && kind !== undefined && kind !== 'directory')
+      throw badRequest(`cannot replace ${mount.destination}: it is a mount point (device or resource busy)`);
+    // A hard link cannot cross from one mount to another: refused now, before anything is written.
+    if (linkPath !== undefined && this.#locate(linkPath).mount !== mount)
+      throw badRequest(`cannot link ${path} to ${linkPath}: they are on different mounts`);
   }
 
   #writing(path: string): Located {
