@@ -259,6 +259,13 @@ describe('docker build (classic builder)', () => {
     const args = await postBuild(daemon.socket, 'buildargs=%7Bnot-json', tar);
     expect(args.status).toBe(400);
     expect(args.text).toContain('invalid buildargs');
+    // No emulation: another platform than the host's is refused, the host's own is fine.
+    const foreign = await postBuild(daemon.socket, 'platform=linux%2Fs390x', tar);
+    expect(foreign.status).toBe(400);
+    expect(foreign.text).toContain('is not supported: berthd builds for linux/');
+    const fromForeign = await build(ctx({ Dockerfile: 'FROM --platform=linux/s390x busybox\n' }));
+    expect(fromForeign.code).not.toBe(0);
+    expect(fromForeign.stderr).toContain('FROM --platform');
     const unknown = await build(ctx({ Dockerfile: 'FROM localhost:1/berth-test-no-such-image\n' }));
     expect(unknown.code).not.toBe(0);
     expect((await docker(['ps', '-aq'])).stdout.trim()).toBe('');

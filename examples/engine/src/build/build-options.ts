@@ -1,4 +1,5 @@
 import { badRequest } from '../api/api-error.js';
+import { checkBuildPlatform } from './build-platform.js';
 import { queryBool } from '../api/request-body.js';
 import { parseImageReference } from '../images/docker-errors.js';
 
@@ -35,9 +36,7 @@ function jsonObject(query: URLSearchParams, name: string): Record<string, unknow
 export function buildOptionsFrom(query: URLSearchParams): BuildOptions {
   if (query.get('remote')) throw badRequest('remote build contexts (Git URLs, remote tars) are not supported by berthd: send the context as the request body');
   if (query.get('version') === '2') throw badRequest('BuildKit (version=2) is not supported by berthd: use the classic builder (DOCKER_BUILDKIT=0)');
-  const platform = query.get('platform');
-  if (platform && !/^linux(\/(amd64|x86_64))?$/i.test(platform) && process.arch === 'x64')
-    throw badRequest(`"${platform}" is not supported: berthd builds for linux/amd64 only`);
+  checkBuildPlatform(query.get('platform') ?? '', 'platform');
   const tags = query.getAll('t').filter((t) => t !== '').map((t) => {
     const ref = parseImageReference(t);
     if (ref.digest) throw badRequest(`invalid reference format: ${t} (a tag can not be a digest)`);

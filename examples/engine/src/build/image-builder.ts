@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import type { ContainerConfig } from '@berth/image-spec';
 import { badRequest, notFound } from '../api/api-error.js';
+import { checkBuildPlatform } from './build-platform.js';
 import { followInRoot } from '../containers/container-path.js';
 import { withContainerRootfs } from '../containers/container-rootfs.js';
 import { parseImageReference } from '../images/docker-errors.js';
@@ -157,9 +158,7 @@ export class ImageBuilder {
     this.#announce(from);
     const name = this.#expand(from.image, this.#metaArgs);
     if (from.platform) {
-      const platform = this.#expand(from.platform, this.#metaArgs);
-      if (!/^linux(\/(amd64|x86_64))?$/i.test(platform))
-        throw badRequest(`FROM --platform=${platform}: berthd builds for linux/amd64 only`);
+      checkBuildPlatform(this.#expand(from.platform, this.#metaArgs), 'FROM --platform');
     }
     if (name === '') throw badRequest(`base name (${from.image}) should not be blank`);
     const state: StageState = { config: {}, args: new Map(), cmdSet: false };
