@@ -3,6 +3,7 @@ import { join, posix } from 'node:path';
 import type { ContainerConfig } from '@berth/image-spec';
 import { badRequest, notFound } from '../api/api-error.js';
 import { checkBuildPlatform } from './build-platform.js';
+import { byteOrder } from '../containers/directory-listing.js';
 import { followInRoot } from '../containers/container-path.js';
 import { withContainerRootfs } from '../containers/container-rootfs.js';
 import { parseImageReference } from '../images/docker-errors.js';
@@ -295,7 +296,7 @@ export class ImageBuilder {
     const argPairs: string[] = [];
     if (!withArgs) return { env, argPairs };
     const has = (k: string) => env.some((e) => e.startsWith(`${k}=`));
-    for (const [k, v] of [...state.args].sort(([a], [b]) => a.localeCompare(b))) {
+    for (const [k, v] of [...state.args].sort(([a], [b]) => byteOrder(a, b))) {
       if (has(k)) continue;
       argPairs.push(`${k}=${v}`);
     }

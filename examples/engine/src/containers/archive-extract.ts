@@ -11,7 +11,7 @@ import { ArchiveRules, type CheckedEntry } from './archive-rules.js';
 import { isDir, joinRel, lstatOrUndefined } from './container-path.js';
 import type { UserIds } from './container-user-ids.js';
 import { TarTrailer } from './tar-trailer.js';
-import type { TreeOps } from './tree-root.js';
+import type { TreeOps } from './tree-ops.js';
 
 const writeAt = promisify(write);
 

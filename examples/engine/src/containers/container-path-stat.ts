@@ -2,7 +2,7 @@ import type { ServerResponse } from 'node:http';
 import type { SafeStat } from '@berth/libcontainer';
 import { notFound } from '../api/api-error.js';
 import { type ArchivePath, followInRoot, isSymlink, lstatOrUndefined } from './container-path.js';
-import type { TreeOps } from './tree-root.js';
+import type { TreeOps } from './tree-ops.js';
 
 /** Docker's ContainerPathStat, sent base64 JSON in `X-Docker-Container-Path-Stat`. */
 export interface ContainerPathStat {

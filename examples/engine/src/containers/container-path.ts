@@ -2,7 +2,7 @@ import { posix } from 'node:path';
 import { errnoOf } from '@berth/graph-driver';
 import type { SafeStat } from '@berth/libcontainer';
 import { badRequest } from '../api/api-error.js';
-import type { TreeOps } from './tree-root.js';
+import type { TreeOps } from './tree-ops.js';
 
 const S_IFMT = 0o170000;
 export const S_IFDIR = 0o040000;

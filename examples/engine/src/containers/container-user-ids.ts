@@ -1,6 +1,6 @@
 import { closeSync, readFileSync } from 'node:fs';
 import { badRequest } from '../api/api-error.js';
-import type { TreeOps } from './tree-root.js';
+import type { TreeOps } from './tree-ops.js';
 
 export interface UserIds {
   uid: number;

@@ -2,7 +2,7 @@ import type { OpenFlags, SafeRoot, SafeStat, Timespec } from '@berth/libcontaine
 import { ApiError, badRequest } from '../api/api-error.js';
 import type { EntryKind } from './archive-rules.js';
 import { byteOrder, listDirectoryIn } from './directory-listing.js';
-import type { ListedTree } from './tree-root.js';
+import type { ListedTree } from './tree-ops.js';
 
 /** One root of a ContainerView: the container's rootfs, or something mounted into it. */
 export interface ViewRoot {
@@ -58,11 +58,6 @@ export class ContainerView implements ListedTree {
     const old = this.#mounts.get(mount.at);
     if (old) this.#release(old).catch(() => undefined);
     this.#mounts.set(mount.at, mount);
-  }
-
-  /** The root a path of the container is in. */
-  mountOf(path: string): ViewRoot {
-    return this.#locate(path).mount;
   }
 
   async close(): Promise<void> {

@@ -4,7 +4,7 @@ import { encodeHeader, errnoOf, type TarEntry } from '@berth/graph-driver';
 import type { SafeRoot, SafeStat } from '@berth/libcontainer';
 import { isDir, isRegular, isSymlink, joinRel } from './container-path.js';
 import { listDirectoryIn } from './directory-listing.js';
-import type { ListedTree, TreeOps } from './tree-root.js';
+import type { ListedTree, TreeOps } from './tree-ops.js';
 
 const readAt = promisify(read);
 const BLOCK = 512;
