@@ -31,7 +31,15 @@ export async function firstBlock(file: string): Promise<{ gzip: boolean; block: 
   return { gzip: true, block: Buffer.concat(parts).subarray(0, BLOCK) };
 }
 
-/** A ustar (or GNU) header block: the `ustar` magic at offset 257. */
+/**
+ * A tar header block: its checksum (the sum of its bytes, the checksum field read as spaces)
+ * matches, which old v7 tars without the `ustar` magic pass too.
+ */
 export function isTarHeader(block: Buffer): boolean {
-  return block.length >= 262 && block.subarray(257, 262).toString('latin1') === 'ustar';
+  if (block.length < BLOCK) return false;
+  const field = block.subarray(148, 156).toString('latin1').replace(/[\0 ]+$/, '').trim();
+  if (!/^[0-7]+$/.test(field)) return false;
+  let sum = 8 * 0x20;
+  for (let i = 0; i < BLOCK; i++) if (i < 148 || i >= 156) sum += block[i] as number;
+  return sum === Number.parseInt(field, 8);
 }
