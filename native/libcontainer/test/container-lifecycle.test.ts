@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Container, createContainer, isLibcontainerError, loadContainer } from '../src/index.js';
 import { busyboxSpec, makeBundle, type TestBundle, text } from './container-bundle.js';
@@ -208,11 +208,14 @@ describe('container lifecycle', () => {
       id: 'berth-test-kill',
       stateRoot: b.stateRoot,
       bundle: b.dir,
-      spec: busyboxSpec(['sh', '-c', 'trap "exit 143" TERM; sleep 60 & wait']),
+      spec: busyboxSpec(['sh', '-c', 'trap "exit 143" TERM; touch /trap-set; sleep 60 & wait']),
     });
     containers.push(c);
     await c.start();
     expect(await c.status()).toBe('running');
+    // A SIGTERM before the trap is set would be ignored (pid 1): wait until it is.
+    for (let i = 0; i < 200 && !existsSync(`${b.rootfs}/trap-set`); i++)
+      await new Promise((r) => setTimeout(r, 10));
     await expect(
       createContainer({
         id: 'berth-test-kill',
