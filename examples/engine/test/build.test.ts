@@ -1,45 +1,26 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: Dockerfile text uses ${VAR} on purpose
-import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { DOCKER_CLI, TestDaemon } from './harness/berthd.js';
+import { TestDaemon } from './harness/berthd.js';
+import { contextDir, dockerBuild } from './harness/docker-build.js';
 import { containerLeftovers } from './harness/leftovers.js';
-
-/** A build context directory with these files (`name` → content). */
-function contextDir(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'berth-test-build-'));
-  for (const [name, content] of Object.entries(files)) {
-    mkdirSync(join(dir, name, '..'), { recursive: true });
-    writeFileSync(join(dir, name), content);
-  }
-  return dir;
-}
+import { apiRequest } from './harness/registry-images.js';
 
 /** Raw `POST /build` with a tar body; resolves with the status and the text of the answer. */
-function postBuild(socket: string, query: string, body: Buffer): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        socketPath: socket,
-        method: 'POST',
-        path: `/build?${query}`,
-        headers: { 'Content-Type': 'application/x-tar' },
-      },
-      (res) => {
-        let text = '';
-        res.on('data', (d) => {
-          text += d;
-        });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
+async function postBuild(
+  socket: string,
+  query: string,
+  body: Buffer,
+): Promise<{ status: number; text: string }> {
+  const res = await apiRequest(socket, 'POST', `/build?${query}`, {
+    body,
+    headers: { 'Content-Type': 'application/x-tar' },
   });
+  return { status: res.status, text: res.body };
 }
 
 describe('docker build (classic builder)', () => {
@@ -48,22 +29,7 @@ describe('docker build (classic builder)', () => {
   const images: string[] = [];
   const docker = (args: string[], options?: Parameters<TestDaemon['cli']>[1]) =>
     daemon.cli(args, { timeout: 120_000, ...options });
-  const build = (dir: string, args: string[] = [], options?: Parameters<TestDaemon['cli']>[1]) =>
-    new Promise<{ stdout: string; stderr: string; code: number }>((resolve) => {
-      const child = spawn(DOCKER_CLI, ['-H', `unix://${daemon.socket}`, 'build', ...args, dir], {
-        env: { ...process.env, DOCKER_BUILDKIT: '0', DOCKER_CONFIG: join(daemon.dir, 'docker-config') },
-        timeout: options?.timeout ?? 120_000,
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d) => {
-        stdout += d;
-      });
-      child.stderr.on('data', (d) => {
-        stderr += d;
-      });
-      child.on('close', (code) => resolve({ stdout, stderr, code: code ?? -1 }));
-    });
+  const build = (dir: string, args: string[] = []) => dockerBuild(daemon, dir, args);
   const ctx = (files: Record<string, string>) => {
     const dir = contextDir(files);
     dirs.push(dir);
