@@ -144,6 +144,15 @@ export async function startDockerd(runtimeName: string, runtimeArgv: string[]): 
         // gone
       }
     }
+    // Containers the runtime still holds (made but never started, when a test failed midway):
+    // their monitors wait for a start for ever, so they are deleted through the runtime.
+    const runtimeRoots = join(dir, 'x', `runtime-${runtimeName}`);
+    for (const ns of existsSync(runtimeRoots) ? readdirSync(runtimeRoots) : []) {
+      const root = join(runtimeRoots, ns);
+      const ids = spawnSync(wrapper, ['--root', root, 'list', '-q'], { encoding: 'utf8' }).stdout ?? '';
+      for (const id of ids.split('\n').filter(Boolean))
+        spawnSync(wrapper, ['--root', root, 'delete', '--force', id], { stdio: 'ignore' });
+    }
     for (const m of mountsBelow(dir)) spawnSync('umount', ['-l', m]);
     for (const c of readdirSync('/sys/fs/cgroup')) removeCgroupTree(join('/sys/fs/cgroup', c, cgroupParent));
     rmSync(dir, { recursive: true, force: true });

@@ -313,6 +313,15 @@ class Loop {
   }
 
   void Reap() {
+    if (c_.handOff) {
+      // Handing off, the exit is the caller's reaper's to collect: look, but leave the zombie,
+      // which is reparented to that reaper when the monitor leaves (as runc leaves it).
+      siginfo_t info{};
+      if (waitid(P_PID, c_.child, &info, WEXITED | WNOHANG | WNOWAIT) != 0 || info.si_pid != c_.child) return;
+      exited_ = true;
+      status_ = info.si_code == CLD_EXITED ? (info.si_status & 0xff) << 8 : info.si_status & 0x7f;
+      return;
+    }
     int status;
     pid_t r = waitpid(c_.child, &status, WNOHANG);
     if (r != c_.child) return;
