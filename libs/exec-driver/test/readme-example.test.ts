@@ -29,7 +29,11 @@ describe.skipIf(process.getuid?.() !== 0)('README example', () => {
       )
       .replace("'/tmp/hello-bundle'", JSON.stringify(join(s.dir, 'hello-bundle')))
       .replace("'/path/to/busybox/rootfs'", JSON.stringify(await busyboxRootfs()))
-      .replace("'/run/berth/runtime'", JSON.stringify(s.driver.root))
+      // The sandbox's own root and cgroup parent, not the host's.
+      .replace(
+        "{ root: '/run/berth/runtime' }",
+        `{ root: ${JSON.stringify(s.driver.root)}, cgroupParent: ${JSON.stringify(s.cgroupParent)} }`,
+      )
       .replace("id: 'hello'", `id: ${JSON.stringify(s.id('hello'))}`)
       .replaceAll("'hello')", `${JSON.stringify(s.ids.at(-1))})`);
     const { spawnSync } = await import('node:child_process');
