@@ -18,7 +18,7 @@ describe.skipIf(process.getuid?.() !== 0)('containers outlive the driver', () =>
     // Another Node process creates and starts it, then exits.
     const script = `
       const { ExecDriver } = await import(${JSON.stringify(join(import.meta.dirname, '../dist/index.js'))});
-      const d = new ExecDriver({ root: ${JSON.stringify(s.driver.root)} });
+      const d = new ExecDriver({ root: ${JSON.stringify(s.driver.root)}, cgroupParent: ${JSON.stringify(s.cgroupParent)} });
       await d.create({ id: ${JSON.stringify(id)}, bundle: ${JSON.stringify(s.bundle)}, spec: ${JSON.stringify(spec)} });
       await d.start(${JSON.stringify(id)});
       process.stdout.write(String((await d.state(${JSON.stringify(id)})).pid));`;
@@ -26,7 +26,7 @@ describe.skipIf(process.getuid?.() !== 0)('containers outlive the driver', () =>
       execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' }),
     );
     expect(pid).toBeGreaterThan(0);
-    const fresh = new ExecDriver({ root: s.driver.root });
+    const fresh = new ExecDriver({ root: s.driver.root, cgroupParent: s.cgroupParent });
     expect(await fresh.state(id)).toMatchObject({ id, status: 'running', pid, bundle: s.bundle });
     expect((await fresh.list()).map((c) => c.id)).toEqual([id]);
     const logs = [];
