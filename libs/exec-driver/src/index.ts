@@ -7,6 +7,7 @@ export {
   ExecDriver,
   type ExecDriverOptions,
   type ExecOptions,
+  type RunInPlaceOptions,
   type StopOptions,
 } from './driver/driver.js';
 export type { ContainerEvent } from './driver/events.js';

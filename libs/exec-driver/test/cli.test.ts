@@ -1,5 +1,5 @@
 import { type SpawnOptions, spawn, spawnSync } from 'node:child_process';
-import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ExecDriver } from '../src/index.js';
@@ -44,6 +44,14 @@ function cli(s: Sandbox, args: string[], options: SpawnOptions & { input?: strin
       else child.on('close', () => resolve({ code, signal, stdout, stderr }));
     });
   });
+}
+
+/** Resolves once `ready()` holds; fails after 10 s with `context()` in the message. */
+async function until(ready: () => boolean, context: () => string): Promise<void> {
+  for (let waited = 0; !ready(); waited += 20) {
+    if (waited > 10_000) throw new Error(`timed out: ${context()}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }
 
 async function writeBundle(s: Sandbox, cmd: string[], overrides = {}) {
@@ -170,6 +178,95 @@ while True:
     expect(r.stdout.trim().split('\n'), r.stderr).toEqual(['exit 5', 'signal 9']);
     expect(JSON.parse((await cli(s, ['state', id])).stdout)).toMatchObject({ status: 'stopped' });
     expect((await cli(s, ['delete', id])).code).toBe(0);
+  });
+
+  it('run in the foreground: the command becomes the monitor; state, kill and signals reach the container', async () => {
+    const s = await sandbox();
+    boxes.push(s);
+    const id = s.id('fg');
+    const cgroup = `/${s.cgroupParent}/${id}`;
+    await writeBundle(
+      s,
+      ['sh', '-c', 'trap "echo got TERM; exit 7" TERM; echo ready; while :; do sleep 0.05; done'],
+      {
+        cgroupsPath: cgroup,
+      },
+    );
+    const pidFile = join(s.dir, 'pid');
+    const child = spawn(process.execPath, [CLI, '--root', s.driver.root, 'run', '--pid-file', pidFile, id], {
+      cwd: s.bundle,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    const exited = new Promise<[number | null, NodeJS.Signals | null]>((r) =>
+      child.on('close', (code, signal) => r([code, signal])),
+    );
+    await until(
+      () => stdout.includes('ready'),
+      () => stderr,
+    );
+    // One process, as `runc run`: the command itself runs on as the monitor (its sealed copy).
+    expect(readlinkSync(`/proc/${child.pid}/exe`)).toMatch(/^\/memfd:berth-monitor/);
+    // The pid file names the container's process, and another process sees it running.
+    const state = JSON.parse((await cli(s, ['state', id])).stdout);
+    expect(state).toMatchObject({ status: 'running', pid: Number(readFileSync(pidFile, 'utf8')) });
+    expect(existsSync(join('/sys/fs/cgroup/pids', cgroup))).toBe(true);
+    // A signal to the command goes to the container, whose exit is the command's.
+    child.kill('SIGTERM');
+    expect(await exited).toEqual([7, null]);
+    expect(stdout).toBe('ready\ngot TERM\n');
+    // Nothing is left: no state, no record, no cgroup.
+    expect((await cli(s, ['list', '-q'])).stdout).toBe('');
+    expect(existsSync(join('/sys/fs/cgroup/pids', cgroup))).toBe(false);
+    expect(existsSync(join(s.driver.root, id))).toBe(false);
+    expect(existsSync(join(s.driver.root, '.driver', id))).toBe(false);
+  });
+
+  it('run in the foreground: killed from outside, the command ends by the same signal; --keep leaves it stopped', async () => {
+    const s = await sandbox();
+    boxes.push(s);
+    await writeBundle(s, ['sleep', '1000']);
+    const pidFile = join(s.dir, 'pid');
+    const running = cli(s, ['run', '--pid-file', pidFile, s.id('sig')]);
+    await until(
+      () => existsSync(pidFile),
+      () => 'no pid file',
+    );
+    process.kill(Number(readFileSync(pidFile, 'utf8')), 'SIGKILL');
+    expect(await running).toMatchObject({ code: null, signal: 'SIGKILL' });
+    await writeBundle(s, ['sh', '-c', 'exit 3']);
+    const id = s.id('keep');
+    expect((await cli(s, ['run', '--keep', id])).code).toBe(3);
+    expect(JSON.parse((await cli(s, ['state', id])).stdout)).toMatchObject({ status: 'stopped' });
+    expect((await cli(s, ['delete', id])).code).toBe(0);
+    expect((await cli(s, ['list', '-q'])).stdout).toBe('');
+  });
+
+  it('run in the foreground: a set-up failure is reported (stderr and --log) and leaves nothing behind', async () => {
+    const s = await sandbox();
+    boxes.push(s);
+    const id = s.id('fail');
+    const cgroup = `/${s.cgroupParent}/${id}`;
+    // The program is missing: the failure comes from the container's init, after the command
+    // has become its monitor.
+    await writeBundle(s, ['/no/such/program'], { cgroupsPath: cgroup });
+    const log = join(s.dir, 'log.json');
+    const r = await cli(s, ['--log', log, '--log-format', 'json', 'run', id]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^berth-runtime: .*\/no\/such\/program/);
+    const entry = JSON.parse(readFileSync(log, 'utf8').trim().split('\n').pop()!);
+    expect(entry).toMatchObject({ level: 'error', msg: expect.stringContaining('/no/such/program') });
+    expect((await cli(s, ['list', '-q'])).stdout).toBe('');
+    expect(existsSync(join('/sys/fs/cgroup/pids', cgroup))).toBe(false);
+    expect(existsSync(join(s.driver.root, id))).toBe(false);
+    expect(existsSync(join(s.driver.root, '.driver', id))).toBe(false);
   });
 
   it('rejects bad input with runc-style messages', async () => {

@@ -50,7 +50,7 @@ export async function run(
       await create(driver, flags, needId(positionals, command), false);
       return 0;
     case 'run':
-      return runContainer(driver, flags, needId(positionals, command));
+      return runContainer(driver, flags, needId(positionals, command), global);
     case 'start':
       await driver.start(needId(positionals, command));
       return 0;
@@ -164,8 +164,16 @@ async function create(driver: ExecDriver, flags: Flags, id: string, foreground: 
   }
 }
 
-/** run: create + start; in the foreground it relays stdio, forwards signals, deletes the container at the end. */
-async function runContainer(driver: ExecDriver, flags: Flags, id: string): Promise<number> {
+/**
+ * run: create + start. In the foreground this process becomes the container's monitor or, with a
+ * terminal or hooks, relays stdio, forwards signals and deletes the container at the end.
+ */
+async function runContainer(
+  driver: ExecDriver,
+  flags: Flags,
+  id: string,
+  global: GlobalFlags,
+): Promise<number> {
   if (flags.detach) {
     await create(driver, flags, id, false);
     await driver.start(id).catch(async (err) => {
@@ -174,6 +182,22 @@ async function runContainer(driver: ExecDriver, flags: Flags, id: string): Promi
     });
     return 0;
   }
+  const bundle = resolve(str(flags, 'bundle') ?? '.');
+  const spec = readBundleSpec(bundle);
+  const hooks = Object.values(spec?.hooks ?? {}).some((h) => Array.isArray(h) && h.length > 0);
+  // Without a terminal to relay or hooks to run, this process becomes the container's monitor
+  // (as `runc run` is one process): no attach, relay or delete round trips from Node.
+  if (spec?.process?.terminal !== true && !hooks && !str(flags, 'console-socket'))
+    return driver.runInPlace({
+      id,
+      bundle,
+      spec,
+      pidFile: str(flags, 'pid-file'),
+      keep: flags.keep === true,
+      errorLog: global.log
+        ? { path: global.log, format: global.logFormat === 'json' ? 'json' : 'text' }
+        : undefined,
+    });
   await create(driver, flags, id, true);
   const { pump, forwardSignals, exitLike } = await import('./io.js');
   let status: Awaited<ReturnType<typeof pump>>;

@@ -16,6 +16,7 @@ import {
   loadContainer,
   type MonitoredProcess,
   openCgroup,
+  runContainerInPlace,
 } from '@berth/libcontainer';
 import { match } from 'ts-pattern';
 import { ExecDriverError, wrapError } from '../errors.js';
@@ -71,6 +72,20 @@ export interface CreateOptions {
    * reaper, which collects its exit status. No log, no attach; `wait()` cannot tell the status.
    */
   handOff?: boolean;
+}
+
+export interface RunInPlaceOptions {
+  id: string;
+  /** The bundle directory (config.json and, usually, rootfs/). */
+  bundle: string;
+  /** The spec; read from `<bundle>/config.json` when omitted. Validated either way. */
+  spec?: Spec;
+  /** Where the container's PID is written once it exists. */
+  pidFile?: string;
+  /** Leave the stopped container for a later `delete` instead of removing it at its exit. */
+  keep?: boolean;
+  /** Set-up errors are also appended here once this process has become the monitor (runc's --log). */
+  errorLog?: { path: string; format: 'json' | 'text' };
 }
 
 export interface ExecOptions {
@@ -158,68 +173,13 @@ export class ExecDriver {
    * On any failure nothing is left behind: no state, no cgroup, no process.
    */
   async create(options: CreateOptions): Promise<State> {
-    this.checkId(options.id);
-    const bundle = resolve(options.bundle);
-    let raw: unknown = options.spec;
-    if (raw === undefined) {
-      let text: string;
-      try {
-        text = await readFile(join(bundle, 'config.json'), 'utf8');
-      } catch (err) {
-        throw new ExecDriverError('ERR_SPEC_INVALID', `cannot read ${join(bundle, 'config.json')}`, {
-          cause: err,
-        });
-      }
-      try {
-        raw = JSON.parse(text);
-      } catch (err) {
-        throw new ExecDriverError(
-          'ERR_SPEC_INVALID',
-          `config.json is not valid JSON: ${(err as Error).message}`,
-          {
-            field: '',
-          },
-        );
-      }
-    }
-    const spec = validateSpec(raw, { bundle });
-    if (spec.hooks?.createContainer?.length || spec.hooks?.startContainer?.length)
-      throw new ExecDriverError(
-        'ERR_SPEC_INVALID',
-        'createContainer and startContainer hooks are not supported',
-        {
-          field: spec.hooks.createContainer?.length ? 'hooks.createContainer' : 'hooks.startContainer',
-        },
-      );
-    if (await this.exists(options.id))
-      throw new ExecDriverError('ERR_CONTAINER_EXISTS', `container ${options.id} already exists`);
-
-    const cgroupPath = containerCgroupPath(options.id, spec.linux?.cgroupsPath, this.cgroupParent);
-    const record: DriverRecord = {
-      id: options.id,
-      bundle,
-      cgroupPath,
-      created: new Date().toISOString(),
-      logPath: resolve(options.logPath ?? join(driverDir(this.root, options.id), 'json.log')),
-      stopSignal: spec.annotations?.[STOP_SIGNAL_ANNOTATION],
-      annotations: spec.annotations ?? {},
-      complete: false,
-      poststart: spec.hooks?.poststart ?? [],
-      poststop: spec.hooks?.poststop,
-    };
-    if (!(await claimRecord(this.root, options.id)))
-      throw new ExecDriverError('ERR_CONTAINER_EXISTS', `container ${options.id} already exists`);
-    await writeRecord(this.root, record);
+    const { spec, bundle, record } = await this.admit(options);
     let manager: CgroupManager | undefined;
     let container: Container | undefined;
     try {
-      manager = this.cgroup(cgroupPath);
+      manager = this.cgroup(record.cgroupPath);
       manager.create(this.resourcesFor(manager, spec));
-      const process: Process & Record<string, unknown> = { ...spec.process! };
-      // cgroup v2 enforces device rules only through eBPF, which Berth does not load yet:
-      // without CAP_MKNOD the container cannot make the device nodes those rules would deny.
-      if (manager.version === 2 && spec.linux?.resources?.devices?.length)
-        process.capabilities = withoutMknod(process.capabilities);
+      const process = this.processFor(manager, spec);
       if (options.consoleSocket) {
         if (!process.terminal)
           throw new ExecDriverError('ERR_INVALID_ARGUMENT', '--console-socket needs process.terminal', {
@@ -259,6 +219,118 @@ export class ExecDriver {
       await removeRecord(this.root, options.id);
       throw wrapError(err, 'ERR_CONTAINER_START_FAILED');
     }
+  }
+
+  /**
+   * Runs a container in place of this process, as `runc run` does (libcontainer's
+   * runContainerInPlace): this process becomes the container's monitor, the container gets
+   * its stdio and signals, and when it has exited its cgroup, state and record are removed and
+   * the process ends as the container did. For a command-line tool's last step: nothing after
+   * it runs. A spec with hooks or a terminal is refused (create and start it instead).
+   */
+  async runInPlace(options: RunInPlaceOptions): Promise<never> {
+    const { spec, bundle, record } = await this.admit(options);
+    let manager: CgroupManager | undefined;
+    try {
+      const hook = (['createRuntime', 'prestart', 'poststart', 'poststop'] as const).find(
+        (h) => spec.hooks?.[h]?.length,
+      );
+      if (hook || spec.process?.terminal)
+        throw new ExecDriverError(
+          'ERR_INVALID_ARGUMENT',
+          hook ? `${hook} hooks need create and start` : 'a terminal needs create and start',
+          { field: hook ? `hooks.${hook}` : 'process.terminal' },
+        );
+      manager = this.cgroup(record.cgroupPath);
+      manager.create(this.resourcesFor(manager, spec));
+      return runContainerInPlace({
+        id: stateName(options.id, this.root),
+        stateRoot: this.root,
+        bundle,
+        spec: { ...spec, process: this.processFor(manager, spec) } as never,
+        cgroupProcs: manager.procsFiles(),
+        pidFile: options.pidFile,
+        cleanupCgroups: [...manager.directories],
+        cleanupTrees: [driverDir(this.root, options.id)],
+        keep: options.keep,
+        errorLog: options.errorLog,
+      });
+    } catch (err) {
+      await manager?.remove({ kill: true }).catch(() => undefined);
+      await removeRecord(this.root, options.id);
+      throw wrapError(err, 'ERR_CONTAINER_START_FAILED');
+    }
+  }
+
+  /** Checks the id and the spec, and takes the id with a record of the container (complete: false). */
+  private async admit(options: {
+    id: string;
+    bundle: string;
+    spec?: Spec;
+    logPath?: string;
+  }): Promise<{ spec: Spec; bundle: string; record: DriverRecord }> {
+    this.checkId(options.id);
+    const bundle = resolve(options.bundle);
+    let raw: unknown = options.spec;
+    if (raw === undefined) {
+      let text: string;
+      try {
+        text = await readFile(join(bundle, 'config.json'), 'utf8');
+      } catch (err) {
+        throw new ExecDriverError('ERR_SPEC_INVALID', `cannot read ${join(bundle, 'config.json')}`, {
+          cause: err,
+        });
+      }
+      try {
+        raw = JSON.parse(text);
+      } catch (err) {
+        throw new ExecDriverError(
+          'ERR_SPEC_INVALID',
+          `config.json is not valid JSON: ${(err as Error).message}`,
+          {
+            field: '',
+          },
+        );
+      }
+    }
+    const spec = validateSpec(raw, { bundle });
+    if (spec.hooks?.createContainer?.length || spec.hooks?.startContainer?.length)
+      throw new ExecDriverError(
+        'ERR_SPEC_INVALID',
+        'createContainer and startContainer hooks are not supported',
+        {
+          field: spec.hooks.createContainer?.length ? 'hooks.createContainer' : 'hooks.startContainer',
+        },
+      );
+    if (await this.exists(options.id))
+      throw new ExecDriverError('ERR_CONTAINER_EXISTS', `container ${options.id} already exists`);
+
+    const record: DriverRecord = {
+      id: options.id,
+      bundle,
+      cgroupPath: containerCgroupPath(options.id, spec.linux?.cgroupsPath, this.cgroupParent),
+      created: new Date().toISOString(),
+      logPath: resolve(options.logPath ?? join(driverDir(this.root, options.id), 'json.log')),
+      stopSignal: spec.annotations?.[STOP_SIGNAL_ANNOTATION],
+      annotations: spec.annotations ?? {},
+      complete: false,
+      poststart: spec.hooks?.poststart ?? [],
+      poststop: spec.hooks?.poststop,
+    };
+    if (!(await claimRecord(this.root, options.id)))
+      throw new ExecDriverError('ERR_CONTAINER_EXISTS', `container ${options.id} already exists`);
+    await writeRecord(this.root, record);
+    return { spec, bundle, record };
+  }
+
+  /** The spec's process as the container gets it under this cgroup manager. */
+  private processFor(manager: CgroupManager, spec: Spec): Process & Record<string, unknown> {
+    const process: Process & Record<string, unknown> = { ...spec.process! };
+    // cgroup v2 enforces device rules only through eBPF, which Berth does not load yet:
+    // without CAP_MKNOD the container cannot make the device nodes those rules would deny.
+    if (manager.version === 2 && spec.linux?.resources?.devices?.length)
+      process.capabilities = withoutMknod(process.capabilities);
+    return process;
   }
 
   /** linux.resources for the cgroup manager; v2 cannot enforce device rules without eBPF, so they are left out there. */

@@ -15,7 +15,10 @@ export interface DriverRecord {
   logPath: string;
   stopSignal?: string;
   annotations: Record<string, string>;
-  /** Set once libcontainer has made the container. */
+  /**
+   * Set once libcontainer has made the container. A container run in place keeps false: its
+   * monitor makes it after this process has become that monitor.
+   */
   complete: boolean;
   /** Set once `start` has released the process to exec its program. */
   started?: boolean;

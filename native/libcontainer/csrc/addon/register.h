@@ -6,7 +6,7 @@ namespace berth {
 void RegisterProcess(Napi::Env env, Napi::Object exports);
 // process_memory.cc: malloc_trim, freed heap back to the kernel.
 void RegisterProcessMemory(Napi::Env env, Napi::Object exports);
-// process_spawn.cc: posix_spawn of a program that detaches itself, and reaping its first process.
+// process_spawn.cc: posix_spawn of a program that detaches itself, reaping its first process, and execve.
 void RegisterProcessSpawn(Napi::Env env, Napi::Object exports);
 // fs.cc: mount, umount, page size.
 void RegisterFs(Napi::Env env, Napi::Object exports);

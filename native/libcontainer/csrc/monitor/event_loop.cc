@@ -42,6 +42,7 @@ class Loop {
     sigset_t mask;
     sigemptyset(&mask);
     sigaddset(&mask, SIGCHLD);
+    for (int sig : c_.forwardSignals) sigaddset(&mask, sig);
     sigfd_ = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
     Watch(sigfd_, EPOLLIN);
     if (!c_.logPath.empty()) log_.Open(c_.logPath);
@@ -54,6 +55,7 @@ class Loop {
       Watch(c_.stderrFd, EPOLLIN);
     }
     Watch(c_.syncFd, EPOLLIN);
+    if (c_.startAtOnce) Start(-1);
     Reap();  // the process may already be gone
     while (!exited_ && !(c_.handOff && started_)) {
       epoll_event events[32];
@@ -68,7 +70,9 @@ class Loop {
     Drain(c_.stdoutFd, "stdout");
     if (!c_.terminal) Drain(c_.stderrFd, "stderr");
     log_.Flush();
-    std::string status = WriteExitStatus();
+    if (c_.waitStatus) *c_.waitStatus = status_;
+    // The foreground monitor's caller has the status from its exit, and the state goes with it.
+    std::string status = c_.exitPath.empty() ? std::string() : WriteExitStatus();
     Broadcast(frame::kExit, status.data(), status.size());
     FlushClients();
     unlink(c_.attachPath.c_str());
@@ -92,6 +96,7 @@ class Loop {
     if (fd == sigfd_) {
       signalfd_siginfo info;
       while (read(sigfd_, &info, sizeof(info)) == sizeof(info)) {
+        if (info.ssi_signo != SIGCHLD && !exited_) kill(c_.child, static_cast<int>(info.ssi_signo));
       }
       Reap();
     } else if (fd == listen_) {

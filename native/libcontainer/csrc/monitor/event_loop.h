@@ -5,6 +5,7 @@
 #include <sys/types.h>
 
 #include <string>
+#include <vector>
 
 namespace berth {
 
@@ -23,6 +24,11 @@ struct LoopConfig {
   // the program has started the monitor leaves, and the process is reparented to that reaper,
   // which collects its exit status. Its stdio is then the caller's own, not relayed.
   bool handOff = false;
+  // In the foreground (see foreground.h): start without waiting for a client, pass these
+  // signals on to the process, and give its wait status back to the caller.
+  bool startAtOnce = false;
+  std::vector<int> forwardSignals;
+  int* waitStatus = nullptr;
 };
 
 // Creates the attach socket (mode 0600). Done before the monitor reports the container as

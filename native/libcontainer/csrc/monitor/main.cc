@@ -6,6 +6,9 @@
 //                        [--cgroup-procs FILE]... [--seccomp-cache DIR] [--hand-off]
 //   berth-monitor exec   --state DIR --target-pid PID --process FILE [--config FILE]
 //                        [--stdin] [--cgroup-procs FILE]... [--seccomp-cache DIR]
+//   berth-monitor create --foreground --record FILE [--pid-file FILE] [--cleanup-cgroup DIR]...
+//                        [--cleanup-tree DIR]... [--keep] [--error-log FILE [--error-log-format json|text]]
+//                        (and create's options but --log, --stdin, --hand-off: see foreground.h)
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
@@ -16,13 +19,14 @@
 #include <unistd.h>
 
 #include <cstring>
-#include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
 
 #include "monitor/cgroup_join.h"
 #include "monitor/console_socket.h"
 #include "monitor/event_loop.h"
+#include "monitor/foreground.h"
+#include "monitor/read_file.h"
 #include "monitor/init_process.h"
 #include "monitor/namespaces.h"
 #include "monitor/sealed_exec.h"
@@ -42,8 +46,14 @@ struct Args {
   bool keepStdin = false;
   // The process gets the monitor's own stdio, and the monitor leaves once it has started.
   bool handOff = false;
+  bool foreground = false;
+  ForegroundPlan plan;
   std::vector<std::string> cgroupProcs;
 };
+
+// In the foreground, fd 3 is not a report pipe but whatever the caller had there.
+bool g_foreground = false;
+ForegroundPlan* g_plan = nullptr;
 
 Args ParseArgs(int argc, char** argv) {
   Args a;
@@ -65,6 +75,14 @@ Args ParseArgs(int argc, char** argv) {
     else if (k == "--stdin") a.keepStdin = true;
     else if (k == "--hand-off") a.handOff = true;
     else if (k == "--cgroup-procs") a.cgroupProcs.push_back(value());
+    else if (k == "--foreground") a.foreground = true;
+    else if (k == "--record") a.plan.recordTemplate = value();
+    else if (k == "--pid-file") a.plan.pidFile = value();
+    else if (k == "--cleanup-cgroup") a.plan.cgroupDirs.push_back(value());
+    else if (k == "--cleanup-tree") a.plan.trees.push_back(value());
+    else if (k == "--keep") a.plan.keep = true;
+    else if (k == "--error-log") a.plan.errorLog = value();
+    else if (k == "--error-log-format") a.plan.errorLogFormat = value();
     else FailDetail("arguments", "unknown argument " + k);
   }
   if (a.state.empty()) FailDetail("arguments", "--state is required");
@@ -72,6 +90,13 @@ Args ParseArgs(int argc, char** argv) {
 }
 
 void ReportStatus(const std::string& line) {
+  if (g_foreground) {
+    // Only failures are told, as the CLI would tell them; success shows as the container running.
+    nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
+    if (g_plan && j.is_object() && j.contains("error"))
+      ReportForegroundError(*g_plan, j["error"].value("message", std::string("container set-up failed")));
+    return;
+  }
   std::string out = line + "\n";
   (void)!write(kStatusFd, out.data(), out.size());
   close(kStatusFd);
@@ -120,8 +145,7 @@ std::vector<std::pair<int, int>> TargetNamespaces(pid_t pid, int& pidNsFd) {
   return out;
 }
 
-int Run(int argc, char** argv) {
-  Args args = ParseArgs(argc, argv);
+int Run(Args& args) {
   bool create = args.mode == "create";
   if (!create && args.mode != "exec") FailDetail("arguments", "unknown mode " + args.mode);
 
@@ -134,12 +158,10 @@ int Run(int argc, char** argv) {
     process = spec.process;
     seccomp = spec.seccomp;
   } else {
-    std::ifstream in(args.process);
-    if (!in) Fail("exec", "open", args.process);
-    nlohmann::json j;
+    std::string text;
+    if (!ReadFile(args.process, text)) Fail("exec", "open", args.process);
     try {
-      in >> j;
-      process = ParseProcess(j);
+      process = ParseProcess(nlohmann::json::parse(text));
     } catch (const nlohmann::json::exception& e) {
       FailDetail("exec", std::string("invalid process.json: ") + e.what());
     }
@@ -149,15 +171,18 @@ int Run(int argc, char** argv) {
   int sync[2];
   if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sync) != 0) Fail("monitor", "socketpair");
   Pipes pipes;
-  if (!process.terminal && !args.handOff) pipes = MakePipes(args.keepStdin);
+  // In the foreground, as handing off, the process gets the monitor's own stdio.
+  bool ownStdio = args.handOff || args.foreground;
+  if (process.terminal && args.foreground) FailDetail("arguments", "--foreground has no terminal relay");
+  if (!process.terminal && !ownStdio) pipes = MakePipes(args.keepStdin);
 
   InitContext ctx;
   ctx.spec = create ? &spec : nullptr;
   ctx.process = &process;
   ctx.syncFd = sync[1];
-  ctx.statusFd = kStatusFd;
+  ctx.statusFd = args.foreground ? -1 : kStatusFd;
   // Handing off, the process keeps the stdio the monitor was given (the engine's): none to connect.
-  if (!args.handOff) ctx.stdio = {pipes.in[0], pipes.out[1], pipes.err[1]};
+  if (!ownStdio) ctx.stdio = {pipes.in[0], pipes.out[1], pipes.err[1]};
   ctx.seccomp = seccomp ? &*seccomp : nullptr;
   ctx.seccompCacheDir = args.seccompCache;
 
@@ -223,7 +248,8 @@ int Run(int argc, char** argv) {
   int listenFd = -1;
   std::string attachPath = args.state + "/attach.sock";
   try {
-    listenFd = ListenAttachSocket(attachPath);
+    // In the foreground there is nothing to attach to: the stdio is the caller's.
+    if (!args.foreground) listenFd = ListenAttachSocket(attachPath);
   } catch (const SetupError& e) {
     abandon(e);
   }
@@ -235,6 +261,11 @@ int Run(int argc, char** argv) {
     return 1;
   }
   ReportStatus("{\"pid\":" + std::to_string(child) + ",\"monitor\":" + std::to_string(getpid()) + "}");
+  int waitStatus = 0;
+  if (args.foreground) {
+    WriteStateRecord(args.plan, args.state, child);
+    WritePidFile(args.plan.pidFile, child);
+  }
 
   LoopConfig loop;
   loop.child = child;
@@ -246,39 +277,69 @@ int Run(int argc, char** argv) {
   loop.logPath = args.log;
   loop.listenFd = listenFd;
   loop.attachPath = attachPath;
-  loop.exitPath = args.state + "/exit.json";
+  // Removed at the end in the foreground, the state dir needs no exit status then.
+  if (!args.foreground || args.plan.keep) loop.exitPath = args.state + "/exit.json";
   loop.handOff = args.handOff;
-  return RunEventLoop(loop);
+  if (args.foreground) {
+    loop.startAtOnce = true;
+    loop.forwardSignals = ForwardedSignals();
+    loop.waitStatus = &waitStatus;
+  }
+  int code = RunEventLoop(loop);
+  if (!args.foreground) return code;
+  if (!args.plan.keep) RemoveContainerRemains(args.plan);
+  ExitLike(waitStatus);
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (!RunningSealed()) {
-    // Detach first: the process that was started exits at once (its starter reaps it), and the
-    // monitor runs on in its child, which nobody has to reap when it ends. Then re-execute from
-    // the sealed copy (same PID).
-    pid_t first = fork();
-    if (first < 0) {
-      ReportStatus("{\"error\":{\"step\":\"monitor\",\"syscall\":\"fork\",\"message\":\"cannot start the monitor\"}}");
-      return 1;
-    }
-    if (first > 0) _exit(0);
-    ReexecSealed(argv);  // returns only if it cannot: the monitor then runs on unsealed
-  }
-  // Stray terminal or job-control signals must not take the monitor (and the exit status) away.
-  signal(SIGPIPE, SIG_IGN);
-  signal(SIGHUP, SIG_IGN);
-  signal(SIGINT, SIG_IGN);
-  signal(SIGTERM, SIG_IGN);
-  sigset_t mask;
-  sigemptyset(&mask);
-  sigaddset(&mask, SIGCHLD);
-  sigprocmask(SIG_BLOCK, &mask, nullptr);
+  for (int i = 1; i < argc; i++) g_foreground = g_foreground || std::strcmp(argv[i], "--foreground") == 0;
+  Args args;
   try {
-    return Run(argc, argv);
+    args = ParseArgs(argc, argv);
   } catch (const SetupError& e) {
     ReportStatus("{\"error\":" + e.Json() + "}");
     return 1;
   }
+  g_plan = &args.plan;
+  if (!RunningSealed()) {
+    // Detach first: the process that was started exits at once (its starter reaps it), and the
+    // monitor runs on in its child, which nobody has to reap when it ends. In the foreground the
+    // caller waits for this very process: no detaching. Then re-execute from the sealed copy
+    // (same PID).
+    if (!args.foreground) {
+      pid_t first = fork();
+      if (first < 0) {
+        ReportStatus("{\"error\":{\"step\":\"monitor\",\"syscall\":\"fork\",\"message\":\"cannot start the monitor\"}}");
+        return 1;
+      }
+      if (first > 0) _exit(0);
+    }
+    ReexecSealed(argv);  // returns only if it cannot: the monitor then runs on unsealed
+  }
+  // Stray terminal or job-control signals must not take the monitor (and the exit status) away.
+  // In the foreground they are blocked instead, and the event loop passes them on.
+  signal(SIGPIPE, SIG_IGN);
+  sigset_t mask;
+  sigemptyset(&mask);
+  sigaddset(&mask, SIGCHLD);
+  if (args.foreground) {
+    for (int sig : ForwardedSignals()) sigaddset(&mask, sig);
+  } else {
+    for (int sig : {SIGHUP, SIGINT, SIGTERM}) signal(sig, SIG_IGN);
+  }
+  // SETMASK: started in the foreground, the monitor comes with every signal blocked (so none is
+  // lost or kills it before this point), and keeps only these.
+  sigprocmask(SIG_SETMASK, &mask, nullptr);
+  int code;
+  try {
+    code = Run(args);
+  } catch (const SetupError& e) {
+    ReportStatus("{\"error\":" + e.Json() + "}");
+    code = 1;
+  }
+  // Reached in the foreground only when set-up failed: nothing of the container may stay.
+  if (args.foreground) RemoveContainerRemains(args.plan);
+  return code;
 }

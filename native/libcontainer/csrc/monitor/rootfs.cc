@@ -8,11 +8,10 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#include <fstream>
-#include <sstream>
 
 #include "monitor/in_root.h"
 #include "monitor/mount_options.h"
+#include "monitor/read_file.h"
 #include "monitor/setup_error.h"
 
 namespace berth {
@@ -42,9 +41,9 @@ unsigned long LockedFlags(const std::string& path) {
 // the controller list (e.g. "cpu,cpuacct", "name=systemd").
 std::vector<std::string> CgroupHierarchies() {
   std::vector<std::string> out;
-  std::ifstream in("/proc/self/cgroup");
-  std::string line;
-  while (std::getline(in, line)) {
+  std::string text;
+  ReadFile("/proc/self/cgroup", text);
+  for (const auto& line : SplitText(text, '\n')) {
     auto a = line.find(':'), b = line.find(':', a + 1);
     if (a == std::string::npos || b == std::string::npos) continue;
     out.push_back(line.substr(a + 1, b - a - 1));
@@ -72,10 +71,8 @@ void MountCgroups(int rootFd, const Mount& m, const MountOptions& opts) {
       DoMount("mount cgroup " + h, "cgroup", FdPath(dir.get()), "cgroup", opts.flags, (h.rfind("name=", 0) == 0 ? "none," + h : h).c_str());
     // Combined hierarchies get their single names as links, as on the host (cpu -> cpu,cpuacct).
     if (h.find(',') != std::string::npos && h.rfind("name=", 0) != 0) {
-      std::stringstream parts(h);
-      std::string part;
       Fd parent = OpenInRoot(rootFd, m.destination, false, false);
-      while (std::getline(parts, part, ',')) symlinkat(h.c_str(), parent.get(), part.c_str());
+      for (const auto& part : SplitText(h, ',')) symlinkat(h.c_str(), parent.get(), part.c_str());
     }
   }
   if (opts.flags & MS_RDONLY) {

@@ -1,9 +1,7 @@
 #pragma once
+// The monitor re-executes itself from a sealed copy of its executable (common/sealed_copy.h)
+// unless it was started from one already.
 namespace berth {
-// Defence against overwriting the runtime binary through /proc/<pid>/exe from inside a
-// container (CVE-2019-5736): the monitor runs from a copy of its executable in a sealed
-// memfd. Whatever a container can reach of this process then is an immutable anonymous copy,
-// never the file on disk.
 
 // True when this process already runs from the sealed copy.
 bool RunningSealed();

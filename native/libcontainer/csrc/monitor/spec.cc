@@ -1,8 +1,6 @@
 #include "monitor/spec.h"
 
-#include <fstream>
-#include <sstream>
-
+#include "monitor/read_file.h"
 #include "monitor/setup_error.h"
 
 namespace berth {
@@ -72,11 +70,10 @@ Process ParseProcess(const nlohmann::json& j) {
 }
 
 Spec LoadSpec(const std::string& configPath, const std::string& bundleDir) {
-  std::ifstream in(configPath);
-  if (!in) Fail("config", "open", configPath);
-  nlohmann::json j;
+  std::string text;
+  if (!ReadFile(configPath, text)) Fail("config", "open", configPath);
   try {
-    in >> j;
+    nlohmann::json j = nlohmann::json::parse(text);
     Spec s;
     s.rootPath = j.at("root").at("path").get<std::string>();
     if (!s.rootPath.empty() && s.rootPath[0] != '/') s.rootPath = bundleDir + "/" + s.rootPath;

@@ -13,6 +13,20 @@ export function makeDirs(
   prepare?: (dir: string, parent: string) => void,
 ): string[] {
   const made: string[] = [];
+  // Usually only the leaf is new (the parent, e.g. `berth`, stays between containers): one
+  // mkdir then, without an EEXIST error per level. `prepare` needs every level visited.
+  if (!prepare) {
+    const leaf = join(mountPoint, path);
+    try {
+      mkdirSync(leaf, 0o755);
+      return [leaf];
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
+        if ((err as NodeJS.ErrnoException).code === 'EEXIST') return [];
+        throw cgroupError(`cannot create cgroup ${leaf}`, leaf, 'mkdir', err);
+      }
+    }
+  }
   let parent = mountPoint;
   try {
     for (const segment of path.split('/').filter(Boolean)) {

@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { LibcontainerError } from '../errors.js';
@@ -38,36 +38,20 @@ export interface CreateContainerOptions {
  * is a berth-monitor that outlives this process. On failure nothing is left behind.
  */
 export async function createContainer(options: CreateContainerOptions): Promise<Container> {
-  validateContainerId(options.id);
-  const bundle = resolve(options.bundle);
   const spec: RuntimeSpec =
     options.spec ??
-    (JSON.parse(await readFile(join(bundle, 'config.json'), 'utf8').catch(() => '{}')) as RuntimeSpec);
-  const rootfs = validateSpec(spec, bundle);
-  // Sync: small calls on the state root (a tmpfs, usually) cost less than thread-pool trips.
-  mkdirSync(options.stateRoot, { recursive: true, mode: 0o700 });
-  const stateDir = join(resolve(options.stateRoot), options.id);
+    (JSON.parse(
+      await readFile(join(resolve(options.bundle), 'config.json'), 'utf8').catch(() => '{}'),
+    ) as RuntimeSpec);
+  const prepared = prepareStateDir({ ...options, spec });
+  const { bundle, rootfs, stateDir } = prepared;
   try {
-    mkdirSync(stateDir, { mode: 0o700 });
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') {
-      throw new LibcontainerError('ERR_CONTAINER_EXISTS', `container ${options.id} already exists`, {
-        path: stateDir,
-      });
-    }
-    throw err;
-  }
-  try {
-    const configPath = join(stateDir, 'config.json');
-    writeFileSync(configPath, JSON.stringify(spec));
-    const args = ['create', '--state', stateDir, '--bundle', bundle, '--config', configPath];
+    const args = monitorCreateArgs(options, prepared);
     if (options.handOff) args.push('--hand-off');
     else {
       if (options.logPath) args.push('--log', resolve(options.logPath));
       if (options.stdin) args.push('--stdin');
     }
-    for (const f of options.cgroupProcs ?? []) args.push('--cgroup-procs', f);
-    args.push('--seccomp-cache', seccompCacheDir(resolve(options.stateRoot)));
     // With a terminal the container's stdio is the pty: the monitor keeps none of the caller's
     // (containerd's shim reads the command's output to its end before it starts the container).
     const inheritStdio = options.handOff === true && spec.process.terminal !== true;
@@ -94,6 +78,65 @@ export async function createContainer(options: CreateContainerOptions): Promise<
     await rm(stateDir, { recursive: true, force: true });
     throw err;
   }
+}
+
+export interface PreparedContainer {
+  bundle: string;
+  rootfs: string;
+  stateDir: string;
+  configPath: string;
+}
+
+/** Validates the spec and makes the container's state dir with the spec in it; taken ids are refused. */
+export function prepareStateDir(options: {
+  id: string;
+  stateRoot: string;
+  bundle: string;
+  spec: RuntimeSpec;
+}): PreparedContainer {
+  validateContainerId(options.id);
+  const bundle = resolve(options.bundle);
+  const rootfs = validateSpec(options.spec, bundle);
+  // Sync: small calls on the state root (a tmpfs, usually) cost less than thread-pool trips.
+  mkdirSync(options.stateRoot, { recursive: true, mode: 0o700 });
+  const stateDir = join(resolve(options.stateRoot), options.id);
+  try {
+    mkdirSync(stateDir, { mode: 0o700 });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') {
+      throw new LibcontainerError('ERR_CONTAINER_EXISTS', `container ${options.id} already exists`, {
+        path: stateDir,
+      });
+    }
+    throw err;
+  }
+  const configPath = join(stateDir, 'config.json');
+  try {
+    writeFileSync(configPath, JSON.stringify(options.spec));
+  } catch (err) {
+    rmSync(stateDir, { recursive: true, force: true });
+    throw err;
+  }
+  return { bundle, rootfs, stateDir, configPath };
+}
+
+/** The monitor's `create` arguments every mode shares. */
+export function monitorCreateArgs(
+  options: { stateRoot: string; cgroupProcs?: string[] },
+  prepared: PreparedContainer,
+): string[] {
+  const args = [
+    'create',
+    '--state',
+    prepared.stateDir,
+    '--bundle',
+    prepared.bundle,
+    '--config',
+    prepared.configPath,
+  ];
+  for (const f of options.cgroupProcs ?? []) args.push('--cgroup-procs', f);
+  args.push('--seccomp-cache', seccompCacheDir(resolve(options.stateRoot)));
+  return args;
 }
 
 /** A container created earlier, by this or another process. */

@@ -9,4 +9,5 @@ export {
 } from './create-container.js';
 export type { ExitStatus } from './exit-status.js';
 export { MonitoredProcess, type MonitoredRecord, type ProcessStatus } from './monitored-process.js';
+export { type RunInPlaceOptions, runContainerInPlace } from './run-in-place.js';
 export type { RuntimeProcess, RuntimeSpec } from './runtime-spec.js';
