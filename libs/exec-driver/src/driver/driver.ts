@@ -302,7 +302,7 @@ export class ExecDriver {
           field: spec.hooks.createContainer?.length ? 'hooks.createContainer' : 'hooks.startContainer',
         },
       );
-    if (await this.exists(options.id))
+    if (this.exists(options.id))
       throw new ExecDriverError('ERR_CONTAINER_EXISTS', `container ${options.id} already exists`);
 
     const record: DriverRecord = {
@@ -355,14 +355,9 @@ export class ExecDriver {
     return r;
   }
 
-  private async exists(id: string): Promise<boolean> {
-    if (await readRecord(this.root, id)) return true;
-    try {
-      await loadContainer(this.root, stateName(id, this.root));
-      return true;
-    } catch {
-      return false;
-    }
+  /** A record or a libcontainer state dir (complete or not) holds the id. */
+  private exists(id: string): boolean {
+    return existsSync(driverDir(this.root, id)) || existsSync(join(this.root, stateName(id, this.root)));
   }
 
   private async load(id: string): Promise<{ container?: Container; record?: DriverRecord }> {

@@ -1,7 +1,5 @@
 #include "monitor/foreground.h"
 
-#include "monitor/read_file.h"
-
 #include <dirent.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -13,7 +11,10 @@
 
 #include <cstdio>
 #include <ctime>
+#include <cerrno>
 #include <nlohmann/json.hpp>
+
+#include "monitor/read_file.h"
 
 namespace berth {
 namespace {
@@ -60,6 +61,8 @@ void CgroupTree(const std::string& dir, std::vector<std::string>& out) {
 }
 
 void RemoveCgroup(const std::string& dir) {
+  // Usually empty by now (a PID namespace ends with its init): one rmdir does.
+  if (rmdir(dir.c_str()) == 0 || errno == ENOENT) return;
   std::vector<std::string> tree;
   CgroupTree(dir, tree);
   for (const auto& d : tree) {

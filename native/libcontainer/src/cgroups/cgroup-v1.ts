@@ -95,7 +95,14 @@ export class CgroupV1 implements CgroupManager {
       exists: (c, f) => existsSync(join(this.dirOf(c), f)),
       read: (c, f) => readCgroupFile(join(this.dirOf(c), f)),
     });
-    for (const w of writes) writeCgroupFile(join(this.dirOf(w.controller), w.file), w.value);
+    // Runs of writes to one file (a device rule list) go through one open.
+    for (let i = 0; i < writes.length; ) {
+      const { controller, file } = writes[i]!;
+      const values: string[] = [];
+      for (; i < writes.length && writes[i]!.controller === controller && writes[i]!.file === file; i++)
+        values.push(writes[i]!.value);
+      writeCgroupFile(join(this.dirOf(controller), file), values);
+    }
   }
 
   procsFiles(): string[] {

@@ -39,11 +39,16 @@ export function cgroupError(
  * one means the controller is not there, and we must not create a plain file instead (tests use
  * a temp directory). O_WRONLY, not O_RDWR: some cgroup files (cgroup.kill) are write-only.
  */
-export function writeCgroupFile(file: string, value: string): void {
+/**
+ * Writes a value to a cgroup file, or several values one write each through one open file (the
+ * kernel takes each write as one setting: v1's devices.allow gets a rule per write).
+ */
+export function writeCgroupFile(file: string, values: string | readonly string[]): void {
   let fd: number | undefined;
+  let value = '';
   try {
     fd = openSync(file, constants.O_WRONLY | constants.O_TRUNC);
-    writeSync(fd, value);
+    for (value of typeof values === 'string' ? [values] : values) writeSync(fd, value);
   } catch (err) {
     throw cgroupError(
       `cannot write ${JSON.stringify(value)} to ${file}`,

@@ -14,9 +14,14 @@ export interface ExitStatus {
   finishedAt: string;
 }
 
-const signalNames = new Map(
-  Object.entries(constants.signals).map(([name, n]) => [n, name as NodeJS.Signals]),
-);
+let signalNames: Map<number, NodeJS.Signals> | undefined;
+/** Built on first use: a CLI that never reads an exit status does not load node:os for it. */
+function signalName(n: number): NodeJS.Signals | undefined {
+  signalNames ??= new Map(
+    Object.entries(constants.signals).map(([name, num]) => [num, name as NodeJS.Signals]),
+  );
+  return signalNames.get(n);
+}
 
 export function parseExitStatus(text: string): ExitStatus {
   const raw = JSON.parse(text) as {
@@ -27,8 +32,7 @@ export function parseExitStatus(text: string): ExitStatus {
   };
   return {
     exitCode: raw.exitCode,
-    signal:
-      raw.signal === null ? null : (signalNames.get(raw.signal) ?? (`SIG${raw.signal}` as NodeJS.Signals)),
+    signal: raw.signal === null ? null : (signalName(raw.signal) ?? (`SIG${raw.signal}` as NodeJS.Signals)),
     started: raw.started,
     finishedAt: raw.finishedAt,
   };
