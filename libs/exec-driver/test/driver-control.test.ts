@@ -1,5 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+
 import { afterEach, describe, expect, it } from 'vitest';
 import { STOP_SIGNAL_ANNOTATION } from '../src/index.js';
 import { runToEnd, type Sandbox, sandbox, text } from './helpers.js';
@@ -64,6 +66,80 @@ describe.skipIf(process.getuid?.() !== 0)('driver control', () => {
     const tail = [];
     for await (const e of s.driver.logs(id, { tail: 1 })) tail.push(e.log);
     expect(tail).toEqual(['three\n']);
+  });
+
+  it('logs rotate at maxSize keeping maxFiles files; logs() reads across them, also following', async () => {
+    const s = await box();
+    const id = s.id('rotate');
+    const logPath = join(s.dir, `${id}.log`);
+    await s.driver.create({
+      id,
+      bundle: s.bundle,
+      logPath,
+      logRotation: { maxSize: 1000, maxFiles: 3 },
+      spec: await s.spec([
+        'sh',
+        '-c',
+        'for i in $(seq 1 120); do echo line-$i; [ $((i % 10)) = 0 ] && sleep 0.02; done',
+      ]),
+    });
+    const followed: string[] = [];
+    const follow = (async () => {
+      for await (const e of s.driver.logs(id, { follow: true })) followed.push(e.log.trim());
+    })();
+    await s.driver.start(id);
+    await s.driver.wait(id);
+    await follow;
+    const all = Array.from({ length: 120 }, (_, i) => `line-${i + 1}`);
+    // Followed as it was written: every line once, in order, across the rotations.
+    expect(followed).toEqual(all);
+    // On disk: the log and two rotated files, each within the limit; the oldest lines are gone.
+    expect(existsSync(`${logPath}.1`) && existsSync(`${logPath}.2`)).toBe(true);
+    expect(existsSync(`${logPath}.3`)).toBe(false);
+    for (const f of [logPath, `${logPath}.1`, `${logPath}.2`])
+      expect(statSync(f).size).toBeLessThanOrEqual(1000);
+    const kept: string[] = [];
+    for await (const e of s.driver.logs(id)) kept.push(e.log.trim());
+    expect(kept.length).toBeGreaterThan(20);
+    expect(kept.length).toBeLessThan(120);
+    expect(kept).toEqual(all.slice(120 - kept.length));
+  });
+
+  it('a log with one file is emptied when it reaches maxSize; noLog keeps none', async () => {
+    const s = await box();
+    const id = s.id('truncate');
+    const logPath = join(s.dir, `${id}.log`);
+    await s.driver.create({
+      id,
+      bundle: s.bundle,
+      logPath,
+      logRotation: { maxSize: 500 },
+      spec: await s.spec(['sh', '-c', 'for i in $(seq 1 50); do echo line-$i; done']),
+    });
+    await s.driver.start(id);
+    await s.driver.wait(id);
+    expect(existsSync(`${logPath}.1`)).toBe(false);
+    expect(statSync(logPath).size).toBeLessThanOrEqual(500);
+    const kept: string[] = [];
+    for await (const e of s.driver.logs(id)) kept.push(e.log.trim());
+    expect(kept.at(-1)).toBe('line-50');
+    expect(kept.length).toBeLessThan(50);
+
+    const quiet = s.id('nolog');
+    const quietLog = join(s.dir, `${quiet}.log`);
+    await s.driver.create({
+      id: quiet,
+      bundle: s.bundle,
+      logPath: quietLog,
+      noLog: true,
+      spec: await s.spec(['echo', 'hi']),
+    });
+    const a = await s.driver.attach(quiet);
+    const out = text(a.stdout);
+    await a.start();
+    expect(await out).toBe('hi\n');
+    await s.driver.wait(quiet);
+    expect(existsSync(quietLog)).toBe(false);
   });
 
   it('stats are non-zero for a busy process; pause freezes it and resume thaws it', async () => {

@@ -62,6 +62,13 @@ export interface CreateOptions {
   spec?: Spec;
   /** Docker json-file log of the container's output. Default `<root>/.driver/<id>/json.log`. */
   logPath?: string;
+  /**
+   * Rotate that log as json-file's `max-size`/`max-file` do (`<logPath>.1` … `.maxFiles-1`);
+   * `logs()` and `readLogFile` read the rotated files too.
+   */
+  logRotation?: { maxSize: number; maxFiles?: number };
+  /** Keep no log at all (Docker's `none` log driver): output goes to attached clients only. */
+  noLog?: boolean;
   /** Keep stdin open for an attached client. */
   stdin?: boolean;
   /** With `process.terminal`: send the pty master to this Unix socket (runc's --console-socket). */
@@ -192,7 +199,8 @@ export class ExecDriver {
         stateRoot: this.root,
         bundle,
         spec: { ...spec, process } as never,
-        logPath: record.logPath,
+        logPath: options.noLog ? undefined : record.logPath,
+        logRotation: options.logRotation,
         stdin: options.stdin,
         cgroupProcs: manager.procsFiles(),
         handOff: options.handOff,

@@ -1,5 +1,5 @@
 import { watch } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 
 /** One line of a Docker json-file log, as the container's monitor writes it. */
 export interface LogEntry {
@@ -29,32 +29,39 @@ export function timeSeconds(time: string): number {
   return whole + (m ? Number(`0.${m[1]}`) : 0);
 }
 
-/** Reads a json-file log; with `follow`, watches it (inotify) until the container is done. */
+/** The rotated files of a json-file log that exist (`<path>.1`, `.2`, …), oldest first. */
+async function rotatedFiles(path: string): Promise<string[]> {
+  const out: string[] = [];
+  for (let i = 1; ; i++) {
+    try {
+      await stat(`${path}.${i}`);
+    } catch {
+      return out.reverse();
+    }
+    out.push(`${path}.${i}`);
+  }
+}
+
+/**
+ * Reads a json-file log, its rotated files first; with `follow`, watches it (inotify) until the
+ * container is done, going on in the new file when the monitor rotates it.
+ */
 export async function* readLogFile(path: string, options: LogReadOptions): AsyncGenerator<LogEntry> {
   let handle: Awaited<ReturnType<typeof open>> | undefined;
-  const tryOpen = async () => {
+  let inode = 0;
+  let position = 0;
+  let partial = '';
+  const tryOpen = async (file: string) => {
     try {
-      handle = await open(path, 'r');
+      handle = await open(file, 'r');
+      inode = (await handle.stat()).ino;
+      position = 0;
+      partial = '';
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     }
   };
-  await tryOpen();
-  let position = 0;
-  let partial = '';
-  const readMore = async (): Promise<LogEntry[]> => {
-    if (!handle) await tryOpen();
-    if (!handle) return [];
-    const out: LogEntry[] = [];
-    const buf = Buffer.alloc(65536);
-    for (;;) {
-      const { bytesRead } = await handle.read(buf, 0, buf.length, position);
-      if (bytesRead === 0) break;
-      position += bytesRead;
-      partial += buf.subarray(0, bytesRead).toString('utf8');
-    }
-    const lines = partial.split('\n');
-    partial = lines.pop() ?? '';
+  const parse = (lines: string[], out: LogEntry[]) => {
     for (const line of lines) {
       if (!line) continue;
       try {
@@ -67,10 +74,55 @@ export async function* readLogFile(path: string, options: LogReadOptions): Async
         // a torn line
       }
     }
+  };
+  const readToEnd = async (out: LogEntry[]) => {
+    if (!handle) return;
+    const buf = Buffer.alloc(65536);
+    for (;;) {
+      const { bytesRead } = await handle.read(buf, 0, buf.length, position);
+      if (bytesRead === 0) break;
+      position += bytesRead;
+      partial += buf.subarray(0, bytesRead).toString('utf8');
+    }
+    const lines = partial.split('\n');
+    partial = lines.pop() ?? '';
+    parse(lines, out);
+  };
+  /** New entries: the rest of the open file, then, if the log was rotated meanwhile, the new one. */
+  const readMore = async (): Promise<LogEntry[]> => {
+    const out: LogEntry[] = [];
+    if (!handle) await tryOpen(path);
+    await readToEnd(out);
+    let now: { ino: number; size: number } | undefined;
+    try {
+      now = await stat(path);
+    } catch {
+      now = undefined;
+    }
+    if (now && handle && now.ino !== inode) {
+      // Rotated: read what the old file got before it was rotated, then the new one from 0.
+      await readToEnd(out);
+      await handle.close();
+      handle = undefined;
+      await tryOpen(path);
+      await readToEnd(out);
+    } else if (now && handle && now.size < position) {
+      // Emptied in place (one file kept): start again from its beginning.
+      position = 0;
+      partial = '';
+      await readToEnd(out);
+    }
     return out;
   };
+  const earlier: LogEntry[] = [];
+  for (const file of await rotatedFiles(path)) {
+    await tryOpen(file);
+    await readToEnd(earlier);
+    await handle?.close();
+    handle = undefined;
+  }
   try {
-    let first = await readMore();
+    let first = [...earlier, ...(await readMore())];
     if (options.tail !== undefined) first = options.tail <= 0 ? [] : first.slice(-options.tail);
     yield* first;
     if (!options.follow || options.signal.aborted) return;

@@ -45,7 +45,7 @@ class Loop {
     for (int sig : c_.forwardSignals) sigaddset(&mask, sig);
     sigfd_ = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
     Watch(sigfd_, EPOLLIN);
-    if (!c_.logPath.empty()) log_.Open(c_.logPath);
+    if (!c_.logPath.empty()) log_.Open(c_.logPath, c_.logRotation);
     listen_ = c_.listenFd;
     Watch(listen_, EPOLLIN);
     Nonblock(c_.stdoutFd);

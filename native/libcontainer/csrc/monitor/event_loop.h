@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "monitor/json_log.h"
+
 namespace berth {
 
 struct LoopConfig {
@@ -17,6 +19,7 @@ struct LoopConfig {
   int stderrFd = -1;
   bool terminal = false;
   std::string logPath;   // empty: no log
+  LogRotation logRotation;
   int listenFd = -1;     // the attach socket, listening (see ListenAttachSocket)
   std::string attachPath;
   std::string exitPath;

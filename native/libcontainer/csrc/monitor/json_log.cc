@@ -1,6 +1,7 @@
 #include "monitor/json_log.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -24,9 +25,27 @@ std::string Rfc3339Nano() {
   return buf;
 }
 
-bool JsonLog::Open(const std::string& path) {
+bool JsonLog::Open(const std::string& path, LogRotation rotation) {
+  path_ = path;
+  rotation_ = rotation;
   fd_ = open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+  struct stat st{};
+  if (fd_ >= 0 && fstat(fd_, &st) == 0) size_ = static_cast<size_t>(st.st_size);
   return fd_ >= 0;
+}
+
+void JsonLog::Rotate() {
+  close(fd_);
+  if (rotation_.maxFiles > 1) {
+    for (int i = rotation_.maxFiles - 1; i >= 1; i--) {
+      std::string from = i == 1 ? path_ : path_ + "." + std::to_string(i - 1);
+      rename(from.c_str(), (path_ + "." + std::to_string(i)).c_str());
+    }
+    fd_ = open(path_.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+  } else {
+    fd_ = open(path_.c_str(), O_WRONLY | O_APPEND | O_TRUNC | O_CLOEXEC, 0640);
+  }
+  size_ = 0;
 }
 
 void JsonLog::Emit(const char* stream, const std::string& text) {
@@ -37,6 +56,11 @@ void JsonLog::Emit(const char* stream, const std::string& text) {
   j["time"] = Rfc3339Nano();
   // Invalid UTF-8 from a program must not stop logging: replace it, as Docker does.
   std::string line = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  if (rotation_.maxSize > 0 && size_ > 0 && size_ + line.size() > rotation_.maxSize) {
+    Rotate();
+    if (fd_ < 0) return;
+  }
+  size_ += line.size();
   const char* p = line.data();
   size_t left = line.size();
   while (left > 0) {

@@ -2,7 +2,8 @@
 // relays its stdio and records its exit status. Started by @berth/libcontainer with fd 3
 // open for the result: one JSON line, {"pid":N} or {"error":{…}}.
 //
-//   berth-monitor create --state DIR --bundle DIR [--config FILE] [--log FILE] [--stdin]
+//   berth-monitor create --state DIR --bundle DIR [--config FILE] [--log FILE [--log-max-size BYTES]
+//                        [--log-max-files N]] [--stdin]
 //                        [--cgroup-procs FILE]... [--seccomp-cache DIR] [--hand-off]
 //   berth-monitor exec   --state DIR --target-pid PID --process FILE [--config FILE]
 //                        [--stdin] [--cgroup-procs FILE]... [--seccomp-cache DIR]
@@ -18,6 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -47,6 +49,7 @@ struct Args {
   // The process gets the monitor's own stdio, and the monitor leaves once it has started.
   bool handOff = false;
   bool foreground = false;
+  LogRotation logRotation;
   ForegroundPlan plan;
   std::vector<std::string> cgroupProcs;
 };
@@ -69,6 +72,8 @@ Args ParseArgs(int argc, char** argv) {
     else if (k == "--bundle") a.bundle = value();
     else if (k == "--config") a.config = value();
     else if (k == "--log") a.log = value();
+    else if (k == "--log-max-size") a.logRotation.maxSize = std::stoull(value());
+    else if (k == "--log-max-files") a.logRotation.maxFiles = std::max(1, std::stoi(value()));
     else if (k == "--process") a.process = value();
     else if (k == "--target-pid") a.targetPid = std::stoi(value());
     else if (k == "--seccomp-cache") a.seccompCache = value();
@@ -275,6 +280,7 @@ int Run(Args& args) {
   loop.stdoutFd = process.terminal ? ptyMaster : pipes.out[0];
   loop.stderrFd = process.terminal ? -1 : pipes.err[0];
   loop.logPath = args.log;
+  loop.logRotation = args.logRotation;
   loop.listenFd = listenFd;
   loop.attachPath = attachPath;
   // Removed at the end in the foreground, the state dir needs no exit status then.

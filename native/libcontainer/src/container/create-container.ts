@@ -20,6 +20,12 @@ export interface CreateContainerOptions {
   spec?: RuntimeSpec;
   /** Docker json-file log of the container's output. */
   logPath?: string;
+  /**
+   * Rotation of that log, as json-file's `max-size`/`max-file`: past `maxSize` bytes it becomes
+   * `<logPath>.1` (older ones `.2` … up to `maxFiles - 1`) and a new file starts; with one
+   * file it is emptied instead.
+   */
+  logRotation?: { maxSize: number; maxFiles?: number };
   /** Keep stdin open for an attached client (otherwise /dev/null). */
   stdin?: boolean;
   /** cgroup.procs files the container joins before it starts (a CgroupManager's procsFiles()). */
@@ -49,7 +55,17 @@ export async function createContainer(options: CreateContainerOptions): Promise<
     const args = monitorCreateArgs(options, prepared);
     if (options.handOff) args.push('--hand-off');
     else {
-      if (options.logPath) args.push('--log', resolve(options.logPath));
+      if (options.logPath) {
+        args.push('--log', resolve(options.logPath));
+        const rotation = options.logRotation;
+        if (rotation && rotation.maxSize > 0)
+          args.push(
+            '--log-max-size',
+            String(Math.floor(rotation.maxSize)),
+            '--log-max-files',
+            String(Math.max(1, Math.floor(rotation.maxFiles ?? 1))),
+          );
+      }
       if (options.stdin) args.push('--stdin');
     }
     // With a terminal the container's stdio is the pty: the monitor keeps none of the caller's
