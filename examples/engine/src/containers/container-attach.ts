@@ -4,6 +4,7 @@ import { badRequest } from '../api/api-error.js';
 import { frame, hijack, MULTIPLEXED_STREAM, RAW_STREAM } from '../api/hijack.js';
 import { queryBool } from '../api/request-body.js';
 import type { RequestContext } from '../api/router.js';
+import { keepsLog, logConfigOf } from '../logging/log-config.js';
 import type { ContainerService } from './container-service.js';
 import { bridgeStdio, parseDetachKeys } from './stdio-bridge.js';
 import { readUpgradeBody } from './upgrade-body.js';
@@ -37,7 +38,8 @@ export async function attachContainer(
   await readUpgradeBody(ctx).catch(() => undefined);
   const socket = hijack(ctx, tty ? RAW_STREAM : MULTIPLEXED_STREAM);
   service.emit(record, 'attach');
-  if (wants.logs) {
+  // With the none driver there is no history to replay, only the live stream.
+  if (wants.logs && keepsLog(logConfigOf(record.hostConfig))) {
     const abort = new AbortController();
     for await (const line of readLogFile(service.logPathOf(record.id), {
       follow: false,

@@ -1,3 +1,4 @@
+import { keepsLog, logConfigOf } from '../logging/log-config.js';
 import { commandOf } from './container-config.js';
 import { mountPoints } from './container-mounts.js';
 import type { ContainerRecord, ContainerState } from './container-record.js';
@@ -46,6 +47,7 @@ export function inspectContainer(service: ContainerService, record: ContainerRec
   const files = service.networkFilesOf(record.id);
   const rw = service.daemon.layers.getRw(record.id);
   const execIds = service.execs.idsOf(record.id);
+  const logConfig = logConfigOf(record.hostConfig);
   return {
     Id: record.id,
     Created: record.created,
@@ -56,7 +58,8 @@ export function inspectContainer(service: ContainerService, record: ContainerRec
     ResolvConfPath: files?.resolvConf ?? '',
     HostnamePath: files?.hostname ?? '',
     HostsPath: files?.hosts ?? '',
-    LogPath: service.logPathOf(record.id),
+    // dockerd's none driver has no file: an empty path.
+    LogPath: keepsLog(logConfig) ? service.logPathOf(record.id) : '',
     Name: `/${record.name}`,
     RestartCount: record.restartCount,
     Driver: service.daemon.config.storageDriver === 'overlay' ? 'overlay2' : 'vfs',
@@ -65,7 +68,7 @@ export function inspectContainer(service: ContainerService, record: ContainerRec
     ProcessLabel: '',
     AppArmorProfile: '',
     ExecIDs: execIds.length ? execIds : null,
-    HostConfig: record.hostConfig,
+    HostConfig: { ...record.hostConfig, LogConfig: logConfig },
     GraphDriver: {
       Name: service.daemon.config.storageDriver === 'overlay' ? 'overlay2' : 'vfs',
       Data: rw ? { ID: rw.cacheId } : null,

@@ -1,13 +1,14 @@
 import { readLogFile } from '@berth/exec-driver';
-import { badRequest } from '../api/api-error.js';
+import { ApiError, badRequest } from '../api/api-error.js';
 import { frame, MULTIPLEXED_STREAM, RAW_STREAM } from '../api/hijack.js';
 import { queryBool } from '../api/request-body.js';
 import type { RequestContext } from '../api/router.js';
 import { parseEventTime } from '../events/event-bus.js';
+import { keepsLog, logConfigOf } from '../logging/log-config.js';
 import { isRunning } from './container-record.js';
 import type { ContainerService } from './container-service.js';
 
-/** `GET /containers/{id}/logs`: the json-file log, framed like attach (raw with a TTY). */
+/** `GET /containers/{id}/logs`: the json-file log and its rotated files, framed like attach (raw with a TTY). */
 export async function streamLogs(
   service: ContainerService,
   idOrName: string,
@@ -18,6 +19,9 @@ export async function streamLogs(
   const stdout = queryBool(query, 'stdout');
   const stderr = queryBool(query, 'stderr');
   if (!stdout && !stderr) throw badRequest('Bad parameters: you must choose at least one stream');
+  // dockerd's answer for a driver it cannot read back (none): 501.
+  if (!keepsLog(logConfigOf(record.hostConfig)))
+    throw new ApiError(501, 'configured logging driver does not support reading');
   const follow = queryBool(query, 'follow');
   const timestamps = queryBool(query, 'timestamps');
   const tailText = query.get('tail');

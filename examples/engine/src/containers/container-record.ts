@@ -1,3 +1,4 @@
+import type { LogConfig } from '../logging/log-config.js';
 import type { HealthState } from './health-check.js';
 /** Docker's zero time, which inspect shows for "never". */
 export const ZERO_TIME = '0001-01-01T00:00:00Z';
@@ -86,6 +87,8 @@ export interface HostConfig {
   Mounts?: HostMount[] | null;
   Devices?: HostDeviceMapping[] | null;
   DeviceCgroupRules?: string[] | null;
+  /** As in effect: the daemon's default filled in at create (see logConfigOf for older records). */
+  LogConfig?: LogConfig;
   [key: string]: unknown;
 }
 

@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { type ExitStatus, isExecDriverError } from '@berth/exec-driver';
 import { ApiError, badRequest, conflict, notModified } from '../api/api-error.js';
 import type { Daemon } from '../daemon/daemon.js';
+import { execLogOptions } from '../logging/exec-log-options.js';
+import { effectiveLogConfig, type LogConfig, LogConfigError, logConfigOf } from '../logging/log-config.js';
 import type { ContainerNetworkAttachment } from '../networks/network-service.js';
 import { copyUpIntoVolume } from '../volumes/volume-copy-up.js';
 import { commandOf, containerConfigFrom, endpointsFrom, hostConfigFrom } from './container-config.js';
@@ -118,6 +120,7 @@ export class ContainerService {
     // Bad binds are a 400 now, not at start.
     const named = volumeNamesOf(hostConfig, {});
     const config = containerConfigFrom(request, imageConfig, id);
+    hostConfig.LogConfig = this.#logConfigFor(request);
     const anonymous = anonymousDestinations(hostConfig, config.Volumes);
     const record: ContainerRecord = {
       id,
@@ -145,6 +148,19 @@ export class ContainerService {
     }
     this.emit(record, 'create');
     return { Id: id, Warnings: [] };
+  }
+
+  /** The log config the container gets: checked here, before anything of it exists. */
+  #logConfigFor(request: CreateRequest): LogConfig {
+    const requested = request.HostConfig?.LogConfig;
+    try {
+      return effectiveLogConfig(
+        { Type: requested?.Type ?? '', Config: requested?.Config ?? {} },
+        this.daemon.config.logConfig,
+      );
+    } catch (err) {
+      throw err instanceof LogConfigError ? badRequest(err.message) : err;
+    }
   }
 
   // ---- start
@@ -202,6 +218,7 @@ export class ContainerService {
         bundle: this.dirOf(id),
         spec,
         logPath: this.logPathOf(id),
+        ...execLogOptions(logConfigOf(record.hostConfig)),
         stdin: record.config.OpenStdin,
       });
       undo.push(() => driver.delete(id, { force: true }));

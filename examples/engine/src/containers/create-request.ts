@@ -51,6 +51,7 @@ export const hostConfigSchema = z
       )
       .nullish(),
     DeviceCgroupRules: strings,
+    LogConfig: z.object({ Type: z.string().nullish(), Config: stringMap }).loose().nullish(),
     Mounts: z
       .array(
         z

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
+import { checkLogConfig, defaultLogConfig, type LogConfig, LogConfigError } from '../logging/log-config.js';
 import type { LogLevel } from './logger.js';
 
 export const DEFAULT_CONFIG_FILE = '/etc/berth/daemon.json';
@@ -29,6 +30,8 @@ export interface DaemonConfig {
   init: boolean;
   /** The static init binary bind-mounted at /sbin/docker-init. */
   initPath: string;
+  /** Containers' log driver and options when they ask for none (`log-driver`, `log-opts`). */
+  logConfig: LogConfig;
 }
 
 /** daemon.json, with Docker's key names where they overlap. Unknown keys are rejected, as dockerd does. */
@@ -51,6 +54,8 @@ const fileSchema = z
     debug: z.boolean(),
     init: z.boolean(),
     'init-path': z.string().min(1),
+    'log-driver': z.string().min(1),
+    'log-opts': z.record(z.string(), z.string()),
   })
   .partial()
   .strict();
@@ -100,6 +105,9 @@ export interface DaemonFlags {
   bip?: string;
   bridgeName?: string;
   debug?: boolean;
+  logDriver?: string;
+  /** `--log-opt KEY=VALUE`, repeatable. */
+  logOpt?: string[];
 }
 
 function socketPath(host: string): string {
@@ -142,7 +150,33 @@ export async function loadConfig(flags: DaemonFlags): Promise<DaemonConfig> {
     labels: file.labels ?? [],
     init: file.init ?? false,
     initPath: file['init-path'] ?? defaultInitPath(),
+    logConfig: containerLogDefault(flags, file),
   };
+}
+
+/**
+ * The log config containers get by default: flags over the file (options by key), checked now
+ * so that a bad one stops the daemon at start, as with dockerd, not each container later.
+ */
+function containerLogDefault(flags: DaemonFlags, file: DaemonConfigFile): LogConfig {
+  const builtIn = defaultLogConfig();
+  const fromFlags: Record<string, string> = {};
+  for (const pair of flags.logOpt ?? []) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new ConfigError(`log-opt: expected KEY=VALUE, got '${pair}'`);
+    fromFlags[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  const config: LogConfig = {
+    Type: flags.logDriver ?? file['log-driver'] ?? builtIn.Type,
+    Config: { ...(file['log-opts'] ?? builtIn.Config), ...fromFlags },
+  };
+  try {
+    checkLogConfig(config);
+  } catch (err) {
+    if (!(err instanceof LogConfigError)) throw err;
+    throw new ConfigError(`${err.part === 'driver' ? 'log-driver' : 'log-opts'}: ${err.message}`);
+  }
+  return config;
 }
 
 /** tini-static works in any image (no libc needed); Debian's docker.io and tini packages ship it. */

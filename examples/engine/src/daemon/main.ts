@@ -29,6 +29,8 @@ const program = new Command('berthd')
   .option('-D, --debug', 'debug logging')
   .option('--bip <cidr>', "the default bridge's address, e.g. 172.30.0.1/16")
   .option('--bridge-name <name>', 'name of the default bridge (default berth0); one per daemon')
+  .option('--log-driver <name>', "containers' default log driver: json-file (default) or none")
+  .option('--log-opt <key=value>', "containers' default log driver options", collect)
   .allowExcessArguments(false);
 
 async function main(): Promise<void> {

@@ -94,7 +94,7 @@ function info(daemon: Daemon) {
     NFd: 0,
     NGoroutines: 0,
     SystemTime: new Date().toISOString(),
-    LoggingDriver: 'json-file',
+    LoggingDriver: config.logConfig.Type,
     CgroupDriver: 'cgroupfs',
     CgroupVersion: cgroup2Only ? '2' : '1',
     NEventsListener: 0,
