@@ -1,4 +1,4 @@
-import { type SpawnOptions, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, type SpawnOptions, spawn, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -21,12 +21,17 @@ interface Result {
 }
 
 /** Runs berth-runtime; resolves when its stdio closes (after any relay it left has exited too). */
-function cli(s: Sandbox, args: string[], options: SpawnOptions & { input?: string } = {}): Promise<Result> {
+function cli(
+  s: Sandbox,
+  args: string[],
+  options: SpawnOptions & { input?: string; onSpawn?: (child: ChildProcess) => void } = {},
+): Promise<Result> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, '--root', s.driver.root, ...args], {
       cwd: s.bundle,
       ...options,
     });
+    options.onSpawn?.(child);
     let stdout = '';
     let stderr = '';
     child.stdout?.on('data', (d) => {
@@ -187,41 +192,31 @@ while True:
     const cgroup = `/${s.cgroupParent}/${id}`;
     await writeBundle(
       s,
-      ['sh', '-c', 'trap "echo got TERM; exit 7" TERM; echo ready; while :; do sleep 0.05; done'],
+      ['sh', '-c', 'trap "echo got TERM; exit 7" TERM; touch /ready; while :; do sleep 0.05; done'],
       {
         cgroupsPath: cgroup,
       },
     );
     const pidFile = join(s.dir, 'pid');
-    const child = spawn(process.execPath, [CLI, '--root', s.driver.root, 'run', '--pid-file', pidFile, id], {
-      cwd: s.bundle,
-      stdio: ['ignore', 'pipe', 'pipe'],
+    let child: ChildProcess | undefined;
+    const running = cli(s, ['run', '--pid-file', pidFile, id], {
+      onSpawn: (c) => {
+        child = c;
+      },
     });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => {
-      stdout += d;
-    });
-    child.stderr.on('data', (d) => {
-      stderr += d;
-    });
-    const exited = new Promise<[number | null, NodeJS.Signals | null]>((r) =>
-      child.on('close', (code, signal) => r([code, signal])),
-    );
     await until(
-      () => stdout.includes('ready'),
-      () => stderr,
+      () => existsSync(join(s.rootfs, 'ready')),
+      () => 'the container did not start',
     );
     // One process, as `runc run`: the command itself runs on as the monitor (its sealed copy).
-    expect(readlinkSync(`/proc/${child.pid}/exe`)).toMatch(/^\/memfd:berth-monitor/);
+    expect(readlinkSync(`/proc/${child!.pid}/exe`)).toMatch(/^\/memfd:berth-monitor/);
     // The pid file names the container's process, and another process sees it running.
     const state = JSON.parse((await cli(s, ['state', id])).stdout);
     expect(state).toMatchObject({ status: 'running', pid: Number(readFileSync(pidFile, 'utf8')) });
     expect(existsSync(join('/sys/fs/cgroup/pids', cgroup))).toBe(true);
     // A signal to the command goes to the container, whose exit is the command's.
-    child.kill('SIGTERM');
-    expect(await exited).toEqual([7, null]);
-    expect(stdout).toBe('ready\ngot TERM\n');
+    child!.kill('SIGTERM');
+    expect(await running).toMatchObject({ code: 7, signal: null, stdout: 'got TERM\n' });
     // Nothing is left: no state, no record, no cgroup.
     expect((await cli(s, ['list', '-q'])).stdout).toBe('');
     expect(existsSync(join('/sys/fs/cgroup/pids', cgroup))).toBe(false);
