@@ -174,6 +174,42 @@ describe('berth container commands', () => {
     expect(busy.stderr).toBe('Error response from daemon: No such container: berth-test-nothing\n');
   });
 
+  it('--log-driver and --log-opt reach the container: none keeps no log, json-file options are kept', async () => {
+    const quiet = await cli([
+      'run',
+      '--name',
+      'berth-test-nolog',
+      '--log-driver',
+      'none',
+      'busybox',
+      'echo',
+      'hi',
+    ]);
+    expect(quiet).toMatchObject({ code: 0, stdout: 'hi\n' });
+    const logs = await cli(['logs', 'berth-test-nolog']);
+    expect(logs.code).not.toBe(0);
+    expect(logs.stderr).toContain('configured logging driver does not support reading');
+    await cli([
+      'create',
+      '--name',
+      'berth-test-logopt',
+      '--log-opt',
+      'max-size=1k',
+      '--log-opt',
+      'max-file=2',
+      'busybox',
+    ]);
+    const inspected = JSON.parse((await cli(['inspect', 'berth-test-logopt'])).stdout);
+    expect(inspected[0].HostConfig.LogConfig).toEqual({
+      Type: 'json-file',
+      Config: { 'max-size': '1k', 'max-file': '2' },
+    });
+    const bad = await cli(['run', '--rm', '--log-opt', 'max-size', 'busybox']);
+    expect(bad.code).toBe(125);
+    expect(bad.stderr).toContain('invalid key/value pair format in logging opts: max-size');
+    expect((await cli(['rm', '-f', 'berth-test-nolog', 'berth-test-logopt'])).code).toBe(0);
+  });
+
   it('creates, then start -a attaches and exits with the code', async () => {
     const created = await cli([
       'create',

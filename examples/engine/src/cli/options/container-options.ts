@@ -30,11 +30,24 @@ export interface ContainerFlags {
   capDrop?: string[];
   privileged?: boolean;
   label?: string[];
+  logDriver?: string;
+  logOpt?: string[];
   rm?: boolean;
   stopSignal?: string;
   stopTimeout?: string;
   platform?: string;
   pull?: string;
+}
+
+/** `--log-opt key=value`, as docker's CLI reads them (a key without `=` is an error). */
+function parseLogOpts(opts: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const opt of opts) {
+    const eq = opt.indexOf('=');
+    if (eq <= 0) throw new CliError(`invalid key/value pair format in logging opts: ${opt}`);
+    out[opt.slice(0, eq)] = opt.slice(eq + 1);
+  }
+  return out;
 }
 
 export function addContainerFlags(command: Command): Command {
@@ -62,6 +75,8 @@ export function addContainerFlags(command: Command): Command {
     .option('--cap-drop <cap>', 'drop Linux capabilities', collect)
     .option('--privileged', 'give extended privileges to this container')
     .option('-l, --label <label>', 'set meta data on a container', collect)
+    .option('--log-driver <driver>', 'logging driver for the container (json-file, none)')
+    .option('--log-opt <option>', 'log driver options (e.g. max-size=10m, max-file=3)', collect)
     .option('--rm', 'automatically remove the container when it exits')
     .option('--stop-signal <signal>', 'signal to stop the container')
     .option('--stop-timeout <seconds>', 'timeout (in seconds) to stop a container')
@@ -181,6 +196,9 @@ export function buildCreateBody(
       CapDrop: flags.capDrop ?? null,
       Privileged: flags.privileged === true,
       ReadonlyRootfs: flags.readOnly === true,
+      ...(flags.logDriver || flags.logOpt?.length
+        ? { LogConfig: { Type: flags.logDriver ?? '', Config: parseLogOpts(flags.logOpt ?? []) } }
+        : {}),
       ...(memory !== undefined ? { Memory: memory } : {}),
       ...(flags.cpus ? { NanoCpus: parseCpus(flags.cpus) } : {}),
       // The TTY starts at our terminal's size (docker's ConsoleSize), before the first resize arrives.
