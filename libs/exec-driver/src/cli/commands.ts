@@ -194,9 +194,7 @@ async function runContainer(
       spec,
       pidFile: str(flags, 'pid-file'),
       keep: flags.keep === true,
-      errorLog: global.log
-        ? { path: global.log, format: global.logFormat === 'json' ? 'json' : 'text' }
-        : undefined,
+      errorLog: global.log ? { path: global.log, format: global.logFormat } : undefined,
     });
   await create(driver, flags, id, true);
   const { pump, forwardSignals, exitLike } = await import('./io.js');

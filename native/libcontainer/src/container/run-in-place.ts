@@ -1,6 +1,6 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { callNative } from '../errors.js';
+import { callNative, LibcontainerError } from '../errors.js';
 import { monitorPath, nativeAddon } from '../native.js';
 import type { ContainerRecord } from './container-record.js';
 import { monitorCreateArgs, prepareStateDir } from './create-container.js';
@@ -45,7 +45,11 @@ interface ExecNative {
  */
 export function runContainerInPlace(options: RunInPlaceOptions): never {
   if (options.spec.process?.terminal)
-    throw new TypeError('runContainerInPlace: process.terminal needs a relay; use createContainer');
+    throw new LibcontainerError(
+      'ERR_SPEC_INVALID',
+      'process.terminal: a terminal needs a relay; create the container with createContainer',
+      { path: 'process.terminal' },
+    );
   const prepared = prepareStateDir(options);
   const { stateDir } = prepared;
   try {
